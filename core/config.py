@@ -1,0 +1,152 @@
+"""Every hyperparameter defined once: default, range and help text.
+
+Widgets, shareable links, the command line and the runner all read these tables, so a value
+that is out of range is refused or clamped the same way everywhere.
+"""
+import math
+from dataclasses import dataclass, fields, replace
+
+# Work one run may cost: epochs x training images (60 passes over full MNIST, about a minute).
+MAX_EXAMPLE_PASSES = 3_600_000
+INPUT_KINDS = ("pixels", "shuffled", "random", "gaussian")
+INPUT_LABELS = {"pixels": "real images", "shuffled": "shuffled pixels (one fixed permutation)",
+                "random": "random pixels (a new permutation per image)", "gaussian": "Gaussian noise"}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One hyperparameter: its type, default, inclusive range and a one-line help."""
+
+    kind: type
+    default: object
+    lo: float = None
+    hi: float = None
+    help: str = ""
+    step: float = None
+    choices: tuple = ()
+
+
+PARAMS = {
+    "epochs": Param(int, 10, 1, 500, "Passes over the training set.", 1),
+    "batch_size": Param(int, 64, 1, 1024, "Images per gradient step.", 1),
+    "lr": Param(float, 0.001, 1e-5, 1.0, "Step size, applied to the loss summed over the batch "
+                "(0.001 on the sum of 64 losses is 0.064 on their mean).", 0.0001),
+    "drop_prob": Param(float, 0.5, 0.0, 1.0, "Chance that each hidden unit is zeroed on a training pass.", 0.01),
+    "drop_prob1": Param(float, 0.5, 0.0, 1.0, "Drop probability after the first hidden layer.", 0.05),
+    "drop_prob2": Param(float, 0.5, 0.0, 1.0, "Drop probability after the second hidden layer.", 0.05),
+    "seed": Param(int, 1, 0, 999_999, "Seed for the weights, the shuffling and the dropout masks.", 1),
+    "train_size": Param(int, 60_000, 100, 60_000, "Training images used (a seeded subset of MNIST's 60,000).", 100),
+    "label_noise": Param(float, 0.0, 0.0, 1.0, "Fraction of training labels replaced by random ones.", 0.1),
+    "eval_size": Param(int, 0, 0, 60_000, "Images per accuracy check (0: the whole set).", 100),
+    "hidden1": Param(int, 256, 8, 1024, "Units in the first hidden layer.", 8),
+    "hidden2": Param(int, 128, 8, 1024, "Units in the second hidden layer.", 8),
+    "inputs": Param(str, "pixels", help="What the net sees.", choices=INPUT_KINDS),
+}
+
+
+def parse_value(name, raw):
+    """(value, note) for a raw value of PARAMS[name]: clamped into range, or (None, note) if unusable."""
+    p = PARAMS[name]
+    if p.kind is str:
+        raw = str(raw).strip()
+        return (raw, None) if raw in p.choices else (None, f"{name}: '{_short(raw)}' is not one of "
+                                                     f"{', '.join(p.choices)}; ignored.")
+    try:
+        number = float(str(raw).strip()) if not isinstance(raw, (int, float)) else float(raw)
+    except ValueError:
+        return None, f"{name}: '{_short(raw)}' is not a number; ignored."
+    if math.isnan(number):
+        return None, f"{name}: NaN is not a number; ignored."
+    clamped = min(max(number, p.lo), p.hi)
+    value = int(round(clamped)) if p.kind is int else clamped
+    if clamped != number:
+        return value, f"{name}: {_short(raw)} is outside {_fmt(p.lo)}..{_fmt(p.hi)}; using {_fmt(value)}."
+    return value, None
+
+
+def _short(raw, limit=24):
+    text = str(raw)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _fmt(x):
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
+def check(name, value):
+    """Raise ValueError unless value is an allowed value of PARAMS[name]."""
+    p = PARAMS[name]
+    if p.kind is str:
+        if value not in p.choices:
+            raise ValueError(f"{name} must be one of {', '.join(p.choices)}, got {value!r}")
+        return
+    ok_type = isinstance(value, int) if p.kind is int else isinstance(value, (int, float))
+    if isinstance(value, bool) or not ok_type:
+        raise ValueError(f"{name} must be {'an integer' if p.kind is int else 'a number'}, got {value!r}")
+    if math.isnan(value) or not p.lo <= value <= p.hi:
+        raise ValueError(f"{name} must be in {_fmt(p.lo)}..{_fmt(p.hi)}, got {value!r}")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run; its results depend on these values and nothing else. Defaults: the lesson's run."""
+
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 0.001
+    drop_prob1: float = 0.5
+    drop_prob2: float = 0.5
+    seed: int = 1
+    train_size: int = 60_000
+    label_noise: float = 0.0
+    inputs: str = "pixels"
+    eval_size: int = 0
+    hidden1: int = 256
+    hidden2: int = 128
+
+    def __post_init__(self):
+        for f in fields(self):
+            check(f.name, getattr(self, f.name))
+        if self.epochs * self.train_size > MAX_EXAMPLE_PASSES:
+            raise ValueError(f"epochs x train_size must be at most {MAX_EXAMPLE_PASSES:,} "
+                             f"(got {self.epochs} x {self.train_size:,})")
+
+    @property
+    def drop_probs(self):
+        return (self.drop_prob1, self.drop_prob2)
+
+    def with_dropout(self, drop_prob):
+        """The same run with both hidden layers at drop_prob (the 'twin' comparison)."""
+        return replace(self, drop_prob1=drop_prob, drop_prob2=drop_prob)
+
+    def label(self):
+        """A short human name for the run, e.g. 'drop 0.5/0.5, lr 0.001, 60,000 imgs, seed 1'."""
+        return (f"drop {self.drop_prob1:g}/{self.drop_prob2:g}, lr {self.lr:g}, batch {self.batch_size}, "
+                f"{self.train_size:,} imgs, seed {self.seed}")
+
+
+def max_epochs_for(train_size):
+    """Largest epoch count allowed with this many training images."""
+    return max(1, min(PARAMS["epochs"].hi, MAX_EXAMPLE_PASSES // train_size))
+
+
+def from_values(values, defaults, names=None):
+    """Validated values for `names` from a mapping of raw strings or numbers, with one note per fix.
+
+    Missing names take their value from `defaults`; unusable ones are dropped (default kept) and
+    out-of-range ones clamped. Returns (dict of values, list of notes).
+    """
+    out, notes = dict(defaults), []
+    for name in names or defaults:
+        if name in values:
+            value, note = parse_value(name, values[name])
+            if value is not None:
+                out[name] = value
+            if note:
+                notes.append(note)
+    if "epochs" in out and "train_size" in out and out["epochs"] > max_epochs_for(out["train_size"]):
+        cap = max_epochs_for(out["train_size"])
+        notes.append(f"epochs: {out['epochs']} passes over {out['train_size']:,} images is more work than one "
+                     f"run may take; using {cap}.")
+        out["epochs"] = cap
+    return out, notes

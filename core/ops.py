@@ -1,0 +1,59 @@
+"""The lesson's operations, written from scratch on MXNet arrays.
+
+Each function takes ``F``, the MXNet namespace to build with: ``mx.nd`` (the default) runs
+the op at once on NDArrays; ``mx.sym`` lets a HybridBlock compile the very same code into a
+graph. Read them as NDArray code.
+"""
+import math
+
+from core.mx import nd
+
+
+def relu(X, F=nd):
+    """Elementwise max(X, 0)."""
+    return F.maximum(X, 0)
+
+
+def check_drop_prob(drop_prob):
+    """Raise ValueError unless drop_prob is a number in [0, 1]."""
+    if isinstance(drop_prob, bool) or not isinstance(drop_prob, (int, float)):
+        raise ValueError(f"drop_prob must be a number in [0, 1], got {drop_prob!r}")
+    if math.isnan(drop_prob) or not 0 <= drop_prob <= 1:
+        raise ValueError(f"drop_prob must be in [0, 1], got {drop_prob!r}")
+
+
+def dropout(X, drop_prob, F=nd):
+    """Zero each entry with probability drop_prob and scale the survivors by 1 / (1 - drop_prob)."""
+    check_drop_prob(drop_prob)
+    keep_prob = 1 - drop_prob
+    mask = F.random.uniform_like(X) < keep_prob
+    # Inverted dropout: scaling the kept units now keeps every unit's expected value equal to
+    # its input, so prediction time needs no rescaling. At keep_prob 0 nothing survives, and
+    # scale 0 avoids the division by zero.
+    scale = 1 / keep_prob if keep_prob > 0 else 0.0
+    return mask * X * scale
+
+
+def softmax(y_linear, F=nd):
+    """Turn each row of scores into probabilities that sum to 1."""
+    # Subtracting each row's max leaves the result unchanged and keeps exp() from overflowing.
+    shifted = F.broadcast_sub(y_linear, F.max(y_linear, axis=1, keepdims=True))
+    exp = F.exp(shifted)
+    return F.broadcast_div(exp, F.sum(exp, axis=1, keepdims=True))
+
+
+def log_softmax(y_linear, F=nd):
+    """Log of softmax, computed stably: shifted scores minus the log of their row sums."""
+    shifted = F.broadcast_sub(y_linear, F.max(y_linear, axis=1, keepdims=True))
+    return F.broadcast_sub(shifted, F.log(F.sum(F.exp(shifted), axis=1, keepdims=True)))
+
+
+def softmax_cross_entropy(yhat_linear, y_one_hot, F=nd):
+    """Per-example loss: minus the sum over classes of y * log softmax(yhat_linear)."""
+    return -F.sum(y_one_hot * log_softmax(yhat_linear, F), axis=1)
+
+
+def sgd(params, lr):
+    """One plain gradient step, in place: param <- param - lr * grad."""
+    for param in params:
+        param[:] = param - lr * param.grad

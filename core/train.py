@@ -1,0 +1,182 @@
+"""The lesson's training loop as a generator of small event records, and its command line.
+
+    for event in train(TrainConfig(epochs=1, train_size=2000)):
+        print(event)
+
+Events are plain dicts (they cross process boundaries and become JSON):
+  {"kind": "start", "batches_per_epoch", "total_batches"}
+  {"kind": "batch", "step", "epoch", "moving_loss"}        every `loss_every` batches
+  {"kind": "epoch", "epoch", "moving_loss", "train_acc", "test_acc", "seconds"}
+  {"kind": "done", "status": "finished" | "stopped" | "diverged", "message", "predictions"}
+"""
+import math
+import time
+
+import numpy as np
+
+from core.config import TrainConfig
+from core.data import corrupt_inputs, noisy_labels, subset
+from core.model import Predict, TrainLoss, init_params
+from core.mx import autograd, mx, nd
+from core.ops import sgd
+
+EVAL_BATCH = 10_000  # images per forward pass when measuring accuracy
+LOSS_POINTS = 1_000  # about this many moving-loss points per run, whatever its length
+NUM_PREDICTIONS = 24  # test images whose predictions the final event carries
+DIVERGED_LOSS = 100.0  # a moving loss above this (the start is about ln 10 = 2.3) means the run blew up
+
+
+def prepare(cfg, mnist):
+    """The run's data as NDArrays: (train_X, train_y, eval sets as a list of (X, y)), all seeded by cfg."""
+    X, y = subset(mnist.train_X, mnist.train_y, cfg.train_size, cfg.seed)
+    X = corrupt_inputs(X, cfg.inputs, cfg.seed)
+    y_noisy = noisy_labels(y, cfg.label_noise, cfg.seed + 1) if cfg.label_noise else y
+    test_X = corrupt_inputs(mnist.test_X, cfg.inputs, cfg.seed) if cfg.inputs == "gaussian" else mnist.test_X
+    if cfg.inputs == "shuffled":  # the same fixed permutation applies to test images
+        test_X = corrupt_inputs(mnist.test_X, "shuffled", cfg.seed)
+    train_eval = _eval_subset(X, y_noisy, cfg.eval_size, cfg.seed)
+    test_eval = _eval_subset(test_X, mnist.test_y, cfg.eval_size, cfg.seed)
+    to_nd = lambda a: nd.array(a, dtype=a.dtype)  # noqa: E731
+    return to_nd(X), to_nd(y_noisy), [tuple(map(to_nd, s)) for s in (train_eval, test_eval)]
+
+
+def _eval_subset(X, y, size, seed):
+    return (X, y) if not size else subset(X, y, size, seed + 2)
+
+
+def evaluate_accuracy(predict, X, y, batch_size=EVAL_BATCH):
+    """Fraction of images in X whose predicted class equals y, in large batches, one sync at the end."""
+    correct = nd.zeros((1,))
+    for i in range(0, len(y), batch_size):
+        correct += (predict(X[i:i + batch_size]) == y[i:i + batch_size].astype("float32")).sum()
+    return float(correct.asscalar()) / len(y)
+
+
+def train(cfg=TrainConfig(), mnist=None, should_stop=None):
+    """Train the lesson's MLP on `cfg`, yielding events; stops between batches once should_stop() is true."""
+    if mnist is None:
+        from core.data import load_mnist
+        mnist = load_mnist()
+    train_X, train_y, (train_eval, test_eval) = prepare(cfg, mnist)
+    mx.random.seed(cfg.seed)
+    loss_fn = TrainLoss(init_params(cfg.seed, (cfg.hidden1, cfg.hidden2)), cfg.drop_probs)
+    loss_fn.hybridize(static_alloc=True, static_shape=True)
+    predict = Predict(loss_fn)
+    predict.hybridize(static_alloc=True, static_shape=True)
+    params = [p.data() for p in loss_fn.collect_params().values()]
+
+    n = len(train_y)
+    batches_per_epoch = math.ceil(n / cfg.batch_size)
+    total = batches_per_epoch * cfg.epochs
+    loss_every = max(1, math.ceil(total / LOSS_POINTS))
+    yield {"kind": "start", "batches_per_epoch": batches_per_epoch, "total_batches": total,
+           "loss_every": loss_every}
+    shuffle = np.random.RandomState(cfg.seed)
+    moving_loss, step = None, 0
+    for epoch in range(cfg.epochs):
+        start = time.perf_counter()
+        order = nd.array(shuffle.permutation(n), dtype="int64")
+        X_epoch, y_epoch = nd.take(train_X, order), nd.take(train_y, order)
+        for i in range(0, n, cfg.batch_size):
+            if should_stop is not None and should_stop():
+                yield _done("stopped", "Stopped on request.", epoch)
+                return
+            with autograd.record():
+                loss = loss_fn(X_epoch[i:i + cfg.batch_size], y_epoch[i:i + cfg.batch_size])
+            loss.backward()  # gradient of the SUM over the batch, as in the lesson
+            sgd(params, cfg.lr)
+            # Exponential moving average of the batch-mean loss, kept on the device: no sync per batch.
+            batch_loss = loss.mean()
+            moving_loss = batch_loss if moving_loss is None else 0.99 * moving_loss + 0.01 * batch_loss
+            step += 1
+            if step % loss_every == 0:
+                value = float(moving_loss.asscalar())
+                if not value < DIVERGED_LOSS:  # also true for NaN
+                    yield _diverged(cfg, epoch)
+                    return
+                yield {"kind": "batch", "step": step, "epoch": step / batches_per_epoch, "moving_loss": value}
+        value = float(moving_loss.asscalar())
+        if not value < DIVERGED_LOSS:
+            yield _diverged(cfg, epoch)
+            return
+        yield {"kind": "epoch", "epoch": epoch, "moving_loss": value,
+               "train_acc": evaluate_accuracy(predict, *train_eval),
+               "test_acc": evaluate_accuracy(predict, *test_eval),
+               "seconds": time.perf_counter() - start}
+    yield _done("finished", f"Finished {cfg.epochs} epochs.", cfg.epochs,
+                predictions=_predictions(predict, test_eval))
+
+
+def _done(status, message, epoch, predictions=None):
+    return {"kind": "done", "status": status, "message": message, "epoch": epoch, "predictions": predictions}
+
+
+def _diverged(cfg, epoch):
+    return _done("diverged", f"The loss blew up in epoch {epoch + 1}: learning rate {cfg.lr:g} "
+                 "is too large for this net. Try a rate ten times smaller.", epoch)
+
+
+def _predictions(predict, test_eval):
+    """The first test images with their true and predicted labels (images as uint8 lists)."""
+    X, y = test_eval[0][:NUM_PREDICTIONS], test_eval[1][:NUM_PREDICTIONS]
+    return {"images": X.asnumpy().tolist(), "labels": y.asnumpy().tolist(),
+            "predicted": predict(X).asnumpy().astype(int).tolist()}
+
+
+def parse_args(argv=None):
+    """The CLI's flags, checked against core.config; a bad value exits 2 with one line on stderr."""
+    import argparse
+
+    from core.config import PARAMS
+
+    class OneLineParser(argparse.ArgumentParser):
+        def error(self, message):
+            self.exit(2, f"{self.prog}: error: {message}\n")
+
+    parser = OneLineParser(prog="python -m core.train", description="Train the dropout lesson's MLP on MNIST.")
+    defaults = TrainConfig()
+    for name in ("epochs", "batch_size", "lr", "drop_prob1", "drop_prob2", "seed", "train_size",
+                 "label_noise", "inputs", "eval_size", "hidden1", "hidden2"):
+        p = PARAMS[name]
+        parser.add_argument("--" + name.replace("_", "-"), type=p.kind, default=getattr(defaults, name),
+                            help=p.help, choices=p.choices or None)
+    parser.add_argument("--drop-prob", type=float, default=None,
+                        help="Drop probability for both hidden layers (overrides the two flags above).")
+    parser.add_argument("--jsonl", action="store_true", help="Print one JSON object per epoch.")
+    args = parser.parse_args(argv)
+    values = {k: v for k, v in vars(args).items() if k not in ("drop_prob", "jsonl")}
+    if args.drop_prob is not None:
+        values.update(drop_prob1=args.drop_prob, drop_prob2=args.drop_prob)
+    try:
+        return TrainConfig(**values), args.jsonl
+    except ValueError as err:
+        parser.exit(2, f"python -m core.train: error: {err}\n")
+
+
+def main(argv=None):
+    import json
+    import sys
+
+    from core.data import DataError
+
+    cfg, jsonl = parse_args(argv)
+    try:
+        for event in train(cfg):
+            if event["kind"] == "epoch":
+                print(json.dumps(event) if jsonl else
+                      f"Epoch {event['epoch']}. Moving loss {event['moving_loss']:.4f}, train accuracy "
+                      f"{event['train_acc']:.4f}, test accuracy {event['test_acc']:.4f} "
+                      f"({event['seconds']:.2f} s)", flush=True)
+            elif event["kind"] == "done" and event["status"] != "finished":
+                print(event["message"], file=sys.stderr)
+                return 1
+    except DataError as err:
+        print(err, file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
