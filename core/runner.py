@@ -1,0 +1,309 @@
+"""Runs training jobs in worker processes that own MXNet, for every Streamlit session at once.
+
+Streamlit calls the page script on a new thread for every session and every rerun, while MXNet 1.x
+wants all calls from one thread. So MXNet never runs on a script thread: training runs in worker
+processes started here (each loads MNIST once and keeps it), small array ops run on one dedicated
+thread, and pages only submit a config and read a Job's state.
+
+    runner = Runner()
+    job = runner.submit(TrainConfig(epochs=1, train_size=2000), viewer="session-1")
+    while not job.finished: time.sleep(0.2)
+    runner.shutdown()
+
+Identical configs share one job, so a class pressing Train with the defaults costs one run.
+"""
+import concurrent.futures
+import dataclasses
+import itertools
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+from collections import OrderedDict
+
+from core.config import TrainConfig
+
+QUEUED, RUNNING, FINISHED, STOPPED, FAILED, DIVERGED = "queued", "running", "finished", "stopped", "failed", "diverged"
+ENDED = (FINISHED, STOPPED, FAILED, DIVERGED)
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def available_cores():
+    """CPU cores this process may use: its affinity mask, capped by the cgroup's CPU quota."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        with open("/sys/fs/cgroup/cpu.max") as f:
+            quota, period = f.read().split()
+        if quota != "max":
+            cores = min(cores, max(1, int(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores)
+
+
+@dataclasses.dataclass
+class Job:
+    """One training run and everything any session may read about it. Only the runner writes it."""
+
+    id: int
+    config: TrainConfig
+    status: str = QUEUED
+    message: str = ""
+    events: list = dataclasses.field(default_factory=list)
+    submitted: float = dataclasses.field(default_factory=time.monotonic)
+    started: float = None
+    ended: float = None
+    total_batches: int = 0
+    steps_done: int = 0
+    position: int = 0  # place in the queue, 1 = next; 0 when not queued
+    viewers: dict = dataclasses.field(default_factory=dict)  # viewer -> last time it looked
+    halt_message: str = "Stopped on request."
+
+    @property
+    def finished(self):
+        return self.status in ENDED
+
+    @property
+    def progress(self):
+        """Fraction of batches done, 0..1."""
+        return self.steps_done / self.total_batches if self.total_batches else 0.0
+
+    @property
+    def elapsed(self):
+        return ((self.ended or time.monotonic()) - self.started) if self.started else 0.0
+
+    @property
+    def eta(self):
+        """Seconds left, estimated from the pace so far; None before there is a pace."""
+        if self.status != RUNNING or self.progress <= 0:
+            return None
+        return self.elapsed * (1 - self.progress) / self.progress
+
+    def of_kind(self, kind):
+        return [e for e in list(self.events) if e["kind"] == kind]
+
+
+class _Worker:
+    """One `python -m core.worker` process, and a thread that forwards its events to the runner."""
+
+    def __init__(self, outbox, threads):
+        self.process = subprocess.Popen([sys.executable, "-m", "core.worker", str(threads)], cwd=PROJECT_ROOT,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
+        self.job = None
+        self.stop_requested = None  # when a stop was asked for, to escalate if it is ignored
+        self.ready = False
+        threading.Thread(target=self._forward, args=(outbox,), daemon=True).start()
+
+    def _forward(self, outbox):
+        for line in self.process.stdout:
+            event = json.loads(line)
+            outbox.put((self, event.pop("job"), event))
+        outbox.put((self, None, {"kind": "exit"}))
+
+    def send(self, message):
+        try:
+            self.process.stdin.write(json.dumps(message) + "\n")
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # the worker died; the runner notices and replaces it
+
+    def alive(self):
+        return self.process.poll() is None
+
+    def kill(self):
+        if self.alive():
+            self.process.kill()
+        self.process.wait(5)
+
+
+class Runner:
+    """Owns the worker processes, the FIFO queue of jobs and a bounded cache of finished ones."""
+
+    def __init__(self, max_workers=None, keep=64, abandon_after=60.0, hard_stop_after=3.0):
+        self.max_workers = max_workers or available_cores()
+        self.threads = max(1, available_cores() // self.max_workers)
+        self.keep, self.abandon_after, self.hard_stop_after = keep, abandon_after, hard_stop_after
+        self._outbox = queue.Queue()
+        self._lock = threading.RLock()
+        self._jobs = OrderedDict()  # config -> Job, least recently used first
+        self._by_id = {}
+        self._queue = []
+        self._ids = itertools.count(1)
+        self.worker_error = None
+        self._workers = [_Worker(self._outbox, self.threads) for _ in range(self.max_workers)]
+        self._ops = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="mxnet-ops")
+        self._closed = False
+        self._thread = threading.Thread(target=self._loop, name="runner", daemon=True)
+        self._thread.start()
+
+    # ---- what pages call -------------------------------------------------------------------
+    def submit(self, cfg, viewer=None):
+        """The job for cfg: an existing one (queued, running or finished) or a new one at the queue's end."""
+        with self._lock:
+            job = self._jobs.get(cfg)
+            if job is None or job.status in (STOPPED, FAILED):
+                job = Job(next(self._ids), cfg)
+                self._jobs[cfg] = self._by_id[job.id] = job
+                self._queue.append(job)
+                self._renumber()
+                self._trim()
+            self._jobs.move_to_end(cfg)
+            self._touch(job, viewer)
+            return job
+
+    def get(self, job_id, viewer=None):
+        """The job with this id (None if forgotten); reading it counts as the viewer still looking."""
+        with self._lock:
+            job = self._by_id.get(job_id)
+            if job is not None:
+                self._touch(job, viewer)
+            return job
+
+    def stop(self, job_id, viewer=None):
+        """This viewer is done with the job; it halts once nobody else is watching it."""
+        with self._lock:
+            job = self._by_id.get(job_id)
+            if job is None or job.finished:
+                return job
+            job.viewers.pop(viewer, None)
+            if not job.viewers:
+                self._halt(job, "Stopped on request.")
+            return job
+
+    def call(self, fn, *args, timeout=30, **kwargs):
+        """Run fn on the one thread that makes this process's MXNet calls, and return its result."""
+        return self._ops.submit(fn, *args, **kwargs).result(timeout)
+
+    def queue_length(self):
+        with self._lock:
+            return len(self._queue)
+
+    def busy_workers(self):
+        with self._lock:
+            return sum(w.job is not None for w in self._workers)
+
+    def worker_pids(self):
+        with self._lock:
+            return [w.process.pid for w in self._workers if w.alive()]
+
+    def wait_ready(self, timeout=60):
+        """Block until every worker has loaded MNIST (or one reported an error); True when all are ready."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.worker_error or all(w.ready for w in self._workers):
+                    return not self.worker_error
+            time.sleep(0.05)
+        return False
+
+    def shutdown(self):
+        """Stop every job and worker; nothing is left running."""
+        self._closed = True
+        self._thread.join(5)
+        for w in self._workers:
+            w.process.stdin.close()  # the worker's loop ends when its stdin closes
+        for w in self._workers:
+            try:
+                w.process.wait(2)
+            except subprocess.TimeoutExpired:
+                pass
+            w.kill()
+        self._ops.shutdown(wait=False)
+
+    # ---- the runner's own thread -------------------------------------------------------------
+    def _touch(self, job, viewer):
+        if viewer is not None:
+            job.viewers[viewer] = time.monotonic()
+
+    def _renumber(self):
+        for i, job in enumerate(self._queue, 1):
+            job.position = i
+
+    def _trim(self):
+        ended = [cfg for cfg, job in self._jobs.items() if job.finished]
+        for cfg in ended[:max(0, len(self._jobs) - self.keep)]:
+            del self._by_id[self._jobs.pop(cfg).id]
+
+    def _halt(self, job, message):
+        if job.status == QUEUED:
+            self._queue.remove(job)
+            self._renumber()
+            self._end(job, STOPPED, message)
+        else:
+            job.halt_message = message
+            for w in self._workers:
+                if w.job is job and w.stop_requested is None:
+                    w.send({"stop": job.id})
+                    w.stop_requested = time.monotonic()
+
+    def _end(self, job, status, message):
+        job.status, job.message, job.ended, job.position = status, message, time.monotonic(), 0
+
+    def _loop(self):
+        while not self._closed:
+            try:
+                worker, job_id, event = self._outbox.get(timeout=0.05)
+            except queue.Empty:
+                worker = job_id = event = None
+            with self._lock:
+                if event is not None:
+                    self._record(worker, job_id, event)
+                self._check_workers()
+                self._dispatch()
+                self._abandon()
+
+    def _record(self, worker, job_id, event):
+        if job_id is None:
+            worker.ready = worker.ready or event["kind"] == "ready"
+            if event["kind"] == "worker_error":
+                self.worker_error = event["message"]
+                for job in list(self._queue):
+                    self._queue.remove(job)
+                    self._end(job, FAILED, event["message"])
+            return
+        job = self._by_id.get(job_id)
+        if job is None:
+            return
+        job.events.append(event)
+        if event["kind"] == "start":
+            job.total_batches = event["total_batches"]
+        elif event["kind"] == "batch":
+            job.steps_done = event["step"]
+        elif event["kind"] == "done":
+            self._end(job, event["status"], job.halt_message if event["status"] == STOPPED else event["message"])
+            for w in self._workers:
+                if w.job is job:
+                    w.job, w.stop_requested = None, None
+
+    def _check_workers(self):
+        for i, w in enumerate(self._workers):
+            if not w.alive() and not self._closed and not self.worker_error:
+                if w.job is not None and not w.job.finished:
+                    self._end(w.job, FAILED, f"The worker running this job stopped unexpectedly "
+                              f"(exit code {w.process.returncode}). Press Train to run it again.")
+                self._workers[i] = _Worker(self._outbox, self.threads)
+            elif w.stop_requested and time.monotonic() - w.stop_requested > self.hard_stop_after:
+                self._end(w.job, STOPPED, w.job.halt_message)
+                w.kill()
+                w.job = None
+
+    def _dispatch(self):
+        for w in self._workers:
+            if not self._queue or self.worker_error:
+                return
+            if w.job is None and w.alive() and w.ready:
+                job = self._queue.pop(0)
+                w.job, w.stop_requested, job.status, job.started = job, None, RUNNING, time.monotonic()
+                job.position = 0
+                w.send({"run": job.id, "config": dataclasses.asdict(job.config)})
+                self._renumber()
+
+    def _abandon(self):
+        now = time.monotonic()
+        for job in list(self._by_id.values()):
+            if not job.finished and job.viewers and all(now - t > self.abandon_after for t in job.viewers.values()):
+                job.viewers.clear()
+                self._halt(job, "Stopped: nobody was watching it.")

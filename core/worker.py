@@ -1,0 +1,58 @@
+"""A training worker process: python -m core.worker THREADS
+
+It owns MXNet for its whole life: it limits MXNet's threads, loads MNIST once, then runs the jobs
+it is sent. Protocol, one JSON object per line:
+  stdin:  {"run": JOB_ID, "config": {...TrainConfig fields}}  or  {"stop": JOB_ID}
+  stdout: {"job": JOB_ID or null, "kind": ..., ...event fields}  (see core.train for the events)
+A reader thread takes stop requests while the main thread trains, so a stop lands between batches.
+"""
+import json
+import os
+import queue
+import sys
+import threading
+
+
+def main(threads):
+    for name in ("OMP_NUM_THREADS", "MXNET_CPU_WORKER_NTHREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[name] = str(threads)  # before MXNet loads, so its pools take this size
+    out = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # anything else printed goes to stderr and cannot corrupt the event stream
+
+    def emit(job_id, event):
+        out.write(json.dumps({"job": job_id, **event}) + "\n")
+
+    jobs, current, stop = queue.Queue(), [None], threading.Event()
+
+    def read_commands():
+        for line in sys.stdin:
+            message = json.loads(line)
+            if "run" in message:
+                jobs.put(message)
+            elif message.get("stop") == current[0]:
+                stop.set()
+        jobs.put(None)  # stdin closed: the runner is gone or shutting down
+
+    threading.Thread(target=read_commands, daemon=True).start()
+    try:
+        from core.config import TrainConfig
+        from core.data import load_mnist
+        from core.train import train
+        mnist = load_mnist()
+    except Exception as err:  # noqa: BLE001 - reported to the runner, which shows it to users
+        emit(None, {"kind": "worker_error", "message": str(err)})
+        return
+    emit(None, {"kind": "ready", "pid": os.getpid()})
+    for message in iter(jobs.get, None):
+        current[0] = message["run"]
+        stop.clear()
+        try:
+            for event in train(TrainConfig(**message["config"]), mnist, should_stop=stop.is_set):
+                emit(message["run"], event)
+        except Exception as err:  # noqa: BLE001 - a failed job, not a dead worker
+            emit(message["run"], {"kind": "done", "status": "failed", "message": f"The run failed: {err}"})
+        current[0] = None
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
