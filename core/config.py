@@ -4,6 +4,7 @@ Widgets, shareable links, the command line and the runner all read these tables,
 that is out of range is refused or clamped the same way everywhere.
 """
 import math
+import re
 from dataclasses import dataclass, fields, replace
 
 # Work one run may cost: epochs x training images (60 passes over full MNIST, about a minute).
@@ -41,6 +42,8 @@ PARAMS = {
     "hidden1": Param(int, 256, 8, 1024, "Units in the first hidden layer.", 8),
     "hidden2": Param(int, 128, 8, 1024, "Units in the second hidden layer.", 8),
     "inputs": Param(str, "pixels", help="What the net sees.", choices=INPUT_KINDS),
+    "rows": Param(int, 5, 1, 10, "Rows of the toy matrix.", 1),
+    "cols": Param(int, 4, 1, 10, "Columns of the toy matrix.", 1),
 }
 
 
@@ -65,7 +68,8 @@ def parse_value(name, raw):
 
 
 def _short(raw, limit=24):
-    text = str(raw)
+    """The raw value made safe to show: at most `limit` characters, anything odd replaced by '?'."""
+    text = re.sub(r"[^\w.+-]", "?", str(raw))
     return text if len(text) <= limit else text[:limit] + "..."
 
 

@@ -1,0 +1,149 @@
+"""Altair chart builders: pure functions from tidy DataFrames to charts (no Streamlit here).
+
+Live charts keep a fixed spec (fixed x domain, canvas renderer, no ARIA marks) so that, redrawn with
+more rows, the browser swaps the data in place instead of rebuilding the chart.
+"""
+import altair as alt
+import numpy as np
+import pandas as pd
+
+LIVE = {"embedOptions": {"renderer": "canvas"}}
+KEPT, DROPPED = "#2b7bba", "#d9d9d9"
+
+
+def matrix_frame(M, fmt="{:.3g}"):
+    """A 2-D array as rows of (row, col, value, label)."""
+    rows, cols = np.indices(M.shape)
+    return pd.DataFrame({"row": rows.ravel(), "col": cols.ravel(), "value": M.ravel().astype(float),
+                         "label": [fmt.format(v) for v in M.ravel()]})
+
+
+def heatmap(M, title, domain=None, scheme="blues", fmt="{:.3g}", cell=44):
+    """A matrix as coloured cells with each value written in its cell."""
+    df = matrix_frame(M, fmt)
+    lo, hi = domain or (float(df.value.min()), float(df.value.max()) or 1.0)
+    base = alt.Chart(df).encode(x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None))
+    rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("value:Q", scale=alt.Scale(scheme=scheme, domain=[lo, hi]), legend=None),
+        tooltip=["row:O", "col:O", "value:Q"])
+    text = base.mark_text(fontSize=13).encode(
+        text="label:N", color=alt.condition(alt.datum.value > lo + 0.6 * (hi - lo), alt.value("white"),
+                                            alt.value("black")))
+    return (rect + text).properties(title=title, width=cell * M.shape[1], height=cell * M.shape[0])
+
+
+def mask_heatmap(mask, title, cell=44):
+    """A keep/drop mask: kept cells blue, dropped cells grey."""
+    df = matrix_frame(mask.astype(float), "{:.0f}")
+    df["state"] = np.where(df.value > 0, "kept", "dropped")
+    base = alt.Chart(df).encode(x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None))
+    rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.Color("state:N", scale=alt.Scale(domain=["kept", "dropped"], range=[KEPT, DROPPED]),
+                        legend=alt.Legend(orient="bottom", title=None)))
+    text = base.mark_text(fontSize=13).encode(text="label:N", color=alt.value("black"))
+    return (rect + text).properties(
+        title=title, width=cell * mask.shape[1], height=cell * mask.shape[0])
+
+
+def convergence_chart(df):
+    """Mean absolute error of the average of K dropout samples against K, log-log, with a 1/sqrt(K) guide.
+
+    df: columns K, mae, series ('average of K samples' or 'c / sqrt(K)').
+    """
+    return alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=20)).encode(
+        x=alt.X("K:Q", scale=alt.Scale(type="log"), title="samples averaged (K)"),
+        y=alt.Y("mae:Q", scale=alt.Scale(type="log"), title="mean |average - input|"),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+        strokeDash=alt.StrokeDash("series:N", legend=None),
+        tooltip=["K:Q", alt.Tooltip("mae:Q", format=".4f"), "series:N"]).properties(height=280)
+
+
+def network_chart(nodes, edges):
+    """A small net drawn as circles and lines; nodes: x, y, state; edges: x, y, x2, y2, active."""
+    states = ["input", "kept", "dropped", "output"]
+    colors = ["#888888", KEPT, DROPPED, "#e6550d"]
+    lines = alt.Chart(edges).mark_rule().encode(
+        x=alt.X("x:Q", axis=None), y=alt.Y("y:Q", axis=None), x2="x2:Q", y2="y2:Q",
+        opacity=alt.condition(alt.datum.active, alt.value(0.6), alt.value(0.06)),
+        color=alt.value("#555555"))
+    dots = alt.Chart(nodes).mark_circle(size=420, stroke="black", strokeWidth=1, opacity=1).encode(
+        x="x:Q", y="y:Q",
+        color=alt.Color("state:N", scale=alt.Scale(domain=states, range=colors),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=["layer:N", "unit:Q", "state:N"])
+    return (lines + dots).properties(height=260).configure_view(stroke=None)
+
+
+def _legend_toggle():
+    return alt.selection_point(fields=["run"], bind="legend")
+
+
+def loss_chart(df, max_epoch):
+    """Moving loss against epoch (fractional), one line per run; click a legend entry to highlight it.
+
+    df: columns run, epoch, moving_loss.
+    """
+    pick = _legend_toggle()
+    return alt.Chart(df).mark_line(strokeWidth=2).encode(
+        x=alt.X("epoch:Q", scale=alt.Scale(domain=[0, max_epoch]), title="epoch"),
+        y=alt.Y("moving_loss:Q", title="moving loss", scale=alt.Scale(zero=True)),
+        color=alt.Color("run:N", title="run (click to highlight)", legend=alt.Legend(orient="bottom", columns=1)),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
+        tooltip=["run:N", alt.Tooltip("epoch:Q", format=".2f"), alt.Tooltip("moving_loss:Q", format=".4f")],
+    ).add_params(pick).properties(height=320, usermeta=LIVE).configure_mark(aria=False)
+
+
+def accuracy_chart(df, max_epoch, chance=None, y_title="accuracy"):
+    """Train (solid) and test (dashed) accuracy per epoch, one colour per run; optional chance line.
+
+    df: columns run, epoch (1-based), split ('train' or 'test'), accuracy.
+    """
+    pick = _legend_toggle()
+    dots = alt.OverlayMarkDef(size=18) if max_epoch <= 50 else False  # hundreds of epochs: lines only
+    lines = alt.Chart(df).mark_line(point=dots).encode(
+        x=alt.X("epoch:Q", scale=alt.Scale(domain=[0, max_epoch]), title="epoch"),
+        y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1]), title=y_title, axis=alt.Axis(format="%")),
+        color=alt.Color("run:N", title="run (click to highlight)", legend=alt.Legend(orient="bottom", columns=1)),
+        strokeDash=alt.StrokeDash("split:N", title="measured on", scale=alt.Scale(domain=["train", "test"]),
+                                  legend=alt.Legend(orient="bottom")),
+        opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
+        tooltip=["run:N", "split:N", "epoch:Q", alt.Tooltip("accuracy:Q", format=".2%")],
+    ).add_params(pick)
+    if chance is not None:
+        rule = alt.Chart(pd.DataFrame({"accuracy": [chance], "label": [f"chance ({chance:.0%})"]}))
+        lines = lines + rule.mark_rule(strokeDash=[2, 2], color="black").encode(y="accuracy:Q") + \
+            rule.mark_text(align="left", dx=4, dy=-6).encode(y="accuracy:Q", x=alt.value(0), text="label:N")
+    return lines.properties(height=320, usermeta=LIVE).configure_mark(aria=False)
+
+
+def sweep_chart(df):
+    """Zhang et al.'s sweep: epochs to fit the training set and final test accuracy against label noise.
+
+    df: columns label_noise, dropout, epochs_to_fit (NaN when never reached), test_acc.
+    """
+    base = alt.Chart(df).encode(x=alt.X("label_noise:Q", title="fraction of labels replaced",
+                                        scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+                                color=alt.Color("dropout:N", legend=alt.Legend(orient="bottom")))
+    fit = base.mark_line(point=True).encode(y=alt.Y("epochs_to_fit:Q", title="epochs to 99% train accuracy"),
+                                            tooltip=["label_noise:Q", "dropout:N", "epochs_to_fit:Q"])
+    test = base.mark_line(point=True).encode(
+        y=alt.Y("test_acc:Q", title="final test accuracy", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%")),
+        tooltip=["label_noise:Q", "dropout:N", alt.Tooltip("test_acc:Q", format=".1%")])
+    chance = alt.Chart(pd.DataFrame({"test_acc": [0.1]})).mark_rule(strokeDash=[2, 2], color="black").encode(
+        y="test_acc:Q")  # ten classes: guessing scores 10%
+    return alt.hconcat(fit.properties(width=300, height=240, title="Time to memorise"),
+                       (test + chance).properties(width=300, height=240, title="Generalisation"))
+
+
+def loss_frame(runs):
+    """Tidy moving-loss rows (run, epoch, moving_loss) from [(run label, events)]; batch events only."""
+    rows = [(label, e["epoch"], e["moving_loss"]) for label, events in runs for e in events if e["kind"] == "batch"]
+    return pd.DataFrame(rows, columns=["run", "epoch", "moving_loss"])
+
+
+def accuracy_frame(runs):
+    """Tidy accuracy rows (run, epoch counted from 1, split, accuracy) from [(run label, events)]."""
+    rows = [(label, e["epoch"] + 1, split, e[f"{split}_acc"]) for label, events in runs for e in events
+            if e["kind"] == "epoch" for split in ("train", "test")]
+    return pd.DataFrame(rows, columns=["run", "epoch", "split", "accuracy"])

@@ -1,0 +1,198 @@
+"""Lesson 2: the lesson's MLP trained on MNIST, its moving loss live, runs compared side by side."""
+import io
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import charts
+from core.config import PARAMS, TrainConfig, from_values
+from core.data import DataError, check_files
+from core.runner import QUEUED, RUNNING
+from pages import ui
+
+NAMES = ["epochs", "batch_size", "lr", "drop_prob1", "drop_prob2", "seed", "train_size"]
+DEFAULTS = {name: getattr(TrainConfig(), name) for name in NAMES}
+
+
+def controls_ui():
+    """The hyperparameter form; returns (values, pressed Train)."""
+    with st.form("setup", border=True):
+        left, right = st.columns(2)
+        with left:
+            values = {"epochs": ui.param_widget(st.number_input, "epochs", "Epochs"),
+                      "batch_size": ui.param_widget(st.number_input, "batch_size", "Batch size"),
+                      "lr": ui.param_widget(st.number_input, "lr", "Learning rate", format="%.5f"),
+                      "seed": ui.param_widget(st.number_input, "seed", "Seed")}
+        with right:
+            values |= {"drop_prob1": ui.param_widget(st.slider, "drop_prob1", "Drop probability, hidden layer 1"),
+                       "drop_prob2": ui.param_widget(st.slider, "drop_prob2", "Drop probability, hidden layer 2"),
+                       "train_size": ui.param_widget(st.number_input, "train_size", "Training images")}
+        pressed = st.form_submit_button("Train", key="train", type="primary", icon=":material/play_arrow:")
+    return values, pressed
+
+
+def submit(cfg):
+    """Start (or join) the run for cfg and make it this session's current run."""
+    job = ui.get_runner().submit(cfg, viewer=ui.viewer_id())
+    runs = st.session_state.setdefault("mnist_runs", [])
+    if job.id not in runs:
+        runs.append(job.id)
+    st.session_state.mnist_current = job.id
+
+
+def session_jobs():
+    runner, viewer = ui.get_runner(), ui.viewer_id()
+    jobs = [runner.get(i, viewer) for i in st.session_state.get("mnist_runs", [])]
+    return [j for j in jobs if j is not None]
+
+
+def label(job, jobs):
+    return f"#{jobs.index(job) + 1} " + job.config.label()
+
+
+def status_ui(job):
+    """Progress, ETA, queue position or the run's final message."""
+    if job.status == QUEUED:
+        st.info(f"Waiting for a free worker: position {job.position} in the queue. "
+                "Identical setups share one run, so the defaults cost the class a single run.", icon=":material/hourglass_top:")
+    elif job.status == RUNNING:
+        done = job.steps_done / max(job.total_batches, 1) * job.config.epochs
+        eta = f", about {job.eta:.0f} s left" if job.eta is not None else ""
+        st.progress(job.progress, text=f"Epoch {min(int(done) + 1, job.config.epochs)} of {job.config.epochs}{eta}")
+    elif job.status == "finished":
+        final = job.of_kind("epoch")[-1]
+        st.success(f"Finished in {job.elapsed:.1f} s: train accuracy {final['train_acc']:.2%}, "
+                   f"test accuracy {final['test_acc']:.2%}.", icon=":material/check_circle:")
+    else:
+        hint = " Lower the learning rate and train again." if job.status == "diverged" else ""
+        st.warning(f"{job.message}{hint}", icon=":material/warning:")
+
+
+def charts_ui(jobs):
+    runs = [(label(j, jobs), j.events) for j in jobs]
+    max_epoch = max(j.config.epochs for j in jobs)
+    left, right = st.columns(2)
+    left.markdown("**Moving loss** (while training, with dropout)")
+    left.altair_chart(charts.loss_chart(charts.loss_frame(runs), max_epoch), width="stretch")
+    right.markdown("**Accuracy** after each epoch (no dropout): solid train, dashed test")
+    right.altair_chart(charts.accuracy_chart(charts.accuracy_frame(runs), max_epoch), width="stretch")
+
+
+def runs_table_ui(jobs):
+    rows = []
+    for j in jobs:
+        last = (j.of_kind("epoch") or [{}])[-1]
+        rows.append({"run": label(j, jobs).split(" ")[0], **{k: getattr(j.config, k) for k in NAMES},
+                     "status": j.status, "train acc": last.get("train_acc"), "test acc": last.get("test_acc"),
+                     "gap": (last["train_acc"] - last["test_acc"]) if last else None, "seconds": round(j.elapsed, 1)})
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                 column_config={c: st.column_config.NumberColumn(format="percent")
+                                for c in ("train acc", "test acc", "gap")})
+
+
+def live_ui():
+    """The status and charts; redrawn twice a second (as a fragment) while a run is going."""
+    jobs = session_jobs()
+    if not jobs:
+        st.info("Press **Train** to start. The lesson's setup takes about a minute on full MNIST; "
+                "try 2,000 training images and 40 epochs for a run of about ten seconds.", icon=":material/info:")
+        return
+    current = ui.get_runner().get(st.session_state.get("mnist_current"), ui.viewer_id()) or jobs[-1]
+    status_ui(current)
+    charts_ui(jobs)
+    running = any(not j.finished for j in jobs)
+    if st.session_state.get("mnist_live") and not running:
+        st.session_state.mnist_live = False
+        st.rerun(scope="app")  # turns the polling off and shows the finished run's extras
+    st.session_state.mnist_live = running
+
+
+def actions_ui(current):
+    """Stop, the no-dropout (or dropout) twin, and the CSV export of the current run."""
+    cols = st.columns(3)
+    if cols[0].button("Stop", key="stop", icon=":material/stop:", disabled=current is None or current.finished):
+        ui.get_runner().stop(current.id, ui.viewer_id())
+        st.session_state.mnist_live = True
+    if current is not None:
+        twin_prob = 0.0 if max(current.config.drop_probs) > 0 else 0.5
+        twin = "without dropout" if twin_prob == 0 else "with dropout 0.5"
+        if cols[1].button(f"Train the twin {twin}", key="twin", icon=":material/compare_arrows:"):
+            submit(current.config.with_dropout(twin_prob))
+            st.session_state.mnist_live = True
+        cols[2].download_button("Curves as CSV", curves_csv(current), f"mnist-run-{current.id}.csv", "text/csv",
+                                key="download", icon=":material/download:", on_click="ignore")
+
+
+def curves_csv(job):
+    loss = pd.DataFrame(job.of_kind("batch"))
+    acc = pd.DataFrame(job.of_kind("epoch"))
+    return pd.concat([loss.assign(kind="batch"), acc.assign(kind="epoch")]).to_csv(index=False)
+
+
+def predictions_ui(job):
+    done = (job.of_kind("done") or [{}])[-1].get("predictions")
+    if not done:
+        return
+    st.subheader("What the trained net predicts")
+    wrong = sum(p != t for p, t in zip(done["predicted"], done["labels"]))
+    st.caption(f"The first {len(done['labels'])} test images; {wrong} mistakes, marked with ✗.")
+    images = [np.array(img, dtype=np.uint8).reshape(28, 28) for img in done["images"]]
+    captions = [f"{p} ✓" if p == t else f"{p} ✗ (true {t})" for p, t in zip(done["predicted"], done["labels"])]
+    cols = st.columns(12)
+    for i, (img, cap) in enumerate(zip(images, captions)):
+        cols[i % 12].image(255 - img, caption=cap, width=56)
+
+
+def explain_ui():
+    with st.expander("What am I looking at?", expanded=False, icon=":material/help:"):
+        st.markdown("""
+**Moving loss.** Each batch's mean cross-entropy is noisy, so the chart shows a running average that
+keeps 99% of the previous value and adds 1% of the newest batch. It is measured *while training*,
+with dropout switched on.
+
+**Accuracy** is measured after each epoch on the whole training set and on the 10,000 test images,
+with every unit kept: dropout is a training-time noise, and at prediction time the full net stands in
+for the average of all the thinned nets. The gap between the solid (train) and dashed (test) lines
+is overfitting.
+
+**Learning rate.** As in the lesson, the gradient is of the loss *summed* over the batch, so 0.001
+here equals 0.064 on the batch mean. Too large a rate makes the loss blow up; the run then stops.
+
+**Try:** train the defaults, then press *Train the twin without dropout*. On full MNIST the two stay
+close for 10 epochs; with 1,000-2,000 training images and 50+ epochs the net without dropout
+overfits visibly more.
+""")
+
+
+def main():
+    st.title("Training on MNIST")
+    st.caption("The lesson's 784-256-128-10 network, dropout after each hidden layer, plain SGD.")
+    ui.show_link_notes(ui.fix_link("mnist", NAMES))
+    try:
+        check_files()
+    except DataError as err:
+        st.error(f"{err}", icon=":material/error:")
+        return
+    values, pressed = controls_ui()
+    if pressed:
+        fixed, notes = from_values(values, DEFAULTS)
+        for note in notes:
+            st.warning(note, icon=":material/tune:")
+        submit(TrainConfig(**fixed))
+        st.session_state.mnist_live = True
+    if ui.get_runner().worker_error:
+        st.error(ui.get_runner().worker_error, icon=":material/error:")
+    current = ui.get_runner().get(st.session_state.get("mnist_current"), ui.viewer_id())
+    actions_ui(current)
+    st.fragment(live_ui, run_every=0.5 if st.session_state.get("mnist_live") else None)()
+    jobs = session_jobs()
+    if jobs:
+        runs_table_ui(jobs)
+    if current is not None and current.status == "finished":
+        predictions_ui(current)
+    explain_ui()
+    ui.share_link_ui(values, DEFAULTS)
+
+
+ui.guarded(main)

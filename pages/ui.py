@@ -1,0 +1,105 @@
+"""Streamlit helpers the lesson pages share: the runner, link parameters, hidden controls, errors.
+
+Widget keys are also the link's query parameters (bind="query-params"). Streamlit silently drops
+a bad link value, so `fix_link` checks the raw values first against core.config, rewrites the URL
+with clamped values, and returns notes that the page shows.
+"""
+import atexit
+import uuid
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from core.config import PARAMS, parse_value
+from core.runner import Runner
+
+
+@st.cache_resource(show_spinner="Starting the training workers...")
+def get_runner():
+    """The one Runner of this server process, shared by every session."""
+    runner = Runner()
+    atexit.register(runner.shutdown)
+    return runner
+
+
+def viewer_id():
+    """A stable id for this browser session, so the runner knows who is watching a job."""
+    return st.session_state.setdefault("_viewer", uuid.uuid4().hex)
+
+
+def _as_text(value):
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def fix_link(page, names):
+    """Clamp or drop this page's bad link values (once per session) and return the notes to show."""
+    key = f"_link_notes_{page}"
+    if key in st.session_state:
+        return st.session_state[key]
+    notes = []
+    for name in names:
+        raw = st.query_params.get(name)
+        if raw is None:
+            continue
+        value, note = parse_value(name, raw)
+        if value is None:
+            del st.query_params[name]
+        elif _as_text(value) != raw:
+            st.query_params[name] = _as_text(value)
+        if note:
+            notes.append(note)
+    st.session_state[key] = notes
+    if notes:
+        st.rerun()  # so the widgets read the corrected URL
+    return notes
+
+
+def show_link_notes(notes):
+    for note in notes:
+        st.warning(f"Link value fixed: {note}", icon=":material/link_off:")
+
+
+def hidden():
+    """Names a teacher hid through the link, e.g. ?hide=lr,batch_size."""
+    return {name.strip() for name in st.query_params.get("hide", "").split(",") if name.strip()}
+
+
+def hidden_value(name, default):
+    """The value of a control that is hidden: its link value if valid, else the default."""
+    raw = st.query_params.get(name)
+    value = parse_value(name, raw)[0] if raw is not None else None
+    return default if value is None else value
+
+
+def param_widget(widget, name, label, default=None, **kwargs):
+    """A widget for PARAMS[name], bound to the link, or its value when the teacher hid it."""
+    p = PARAMS[name]
+    default = p.default if default is None else default
+    if name in hidden():
+        return hidden_value(name, default)
+    if widget in (st.slider, st.number_input):
+        kwargs.setdefault("step", p.step)
+        return widget(label, p.kind(p.lo), p.kind(p.hi), p.kind(default), key=name, help=p.help,
+                      bind="query-params", **kwargs)
+    return widget(label, key=name, help=p.help, bind="query-params", **kwargs)
+
+
+def share_link_ui(values, defaults):
+    """An expander with a link that reproduces this page's setup (and its hidden controls)."""
+    params = {k: _as_text(v) for k, v in values.items() if v != defaults.get(k)}
+    if hidden():
+        params["hide"] = ",".join(sorted(hidden()))
+    url = (st.context.url or "") + ("?" + urlencode(params) if params else "")
+    with st.expander("Share this setup", icon=":material/link:"):
+        st.caption("Copy this link into the class chat; it opens the page with these settings. "
+                   "Add hide=name1,name2 to hide controls from students.")
+        st.code(url, language=None)
+
+
+def guarded(page_main):
+    """Run a page body; an unexpected error becomes a short message instead of a traceback."""
+    try:
+        page_main()
+    except Exception as err:  # noqa: BLE001 - Streamlit's own rerun/stop signals are BaseExceptions
+        st.error(f"Something went wrong on this page: {type(err).__name__}: {err}. "
+                 "Reload the page; if it happens again, tell your teacher.", icon=":material/error:")

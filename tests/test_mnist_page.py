@@ -1,0 +1,59 @@
+"""The MNIST page under AppTest: defaults, a short run, a second run compared, link values clamped."""
+import time
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+
+def open_page(**query):
+    at = AppTest.from_file(f"{ROOT}/streamlit_app.py", default_timeout=60)
+    at.query_params.update({k: str(v) for k, v in query.items()})
+    at.run()
+    at.switch_page("pages/mnist.py")
+    return at.run()
+
+
+def run_until(at, done, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()
+        if done(at):
+            return at
+    raise AssertionError("timed out; page shows " + str([e.value for e in at.markdown][:5]))
+
+
+def test_renders_with_the_lessons_defaults():
+    at = open_page()
+    assert not at.exception and not at.error
+    values = {w.key: w.value for w in list(at.number_input) + list(at.slider)}
+    assert values == {"epochs": 10, "batch_size": 64, "lr": 0.001, "seed": 1, "train_size": 60000,
+                      "drop_prob1": 0.5, "drop_prob2": 0.5}
+
+
+def test_a_short_run_finishes_and_a_twin_is_compared():
+    at = open_page(epochs=1, train_size=1000, lr=0.01, seed=101)
+    at.button(key="train").click().run()
+    run_until(at, lambda a: any("Finished" in s.value for s in a.success))
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert len(table) == 1 and 0 <= table["test acc"][0] <= 1
+    at.button(key="twin").click().run()
+    run_until(at, lambda a: len(a.dataframe[0].value) == 2 and all(a.dataframe[0].value["status"] == "finished"))
+    table = at.dataframe[0].value
+    assert list(table["drop_prob1"]) == [0.5, 0.0]
+    chart = at.get("vega_lite_chart")
+    assert len(chart) >= 2  # loss and accuracy charts
+
+
+def test_bad_link_values_are_clamped_or_dropped_with_a_note():
+    at = open_page(epochs="1e99", lr="nan", drop_prob1="7", seed="<script>", batch_size="-5")
+    assert not at.exception
+    notes = " ".join(w.value for w in at.warning)
+    for name in ("epochs", "lr", "drop_prob1", "seed", "batch_size"):
+        assert name in notes
+    assert "<script>" not in notes
+    values = {w.key: w.value for w in list(at.number_input) + list(at.slider)}
+    assert values["epochs"] == 500 and values["drop_prob1"] == 1.0 and values["lr"] == 0.001
+    assert values["seed"] == 1 and values["batch_size"] == 1

@@ -1,0 +1,120 @@
+"""The runner: shared jobs, a FIFO queue, stop, crashes, divergence, determinism, no leftovers."""
+import os
+import signal
+import time
+
+import pytest
+
+from core.config import TrainConfig
+from core.runner import Runner
+from core.train import train
+
+TINY = dict(train_size=500, eval_size=500, lr=0.005)
+
+
+def wait(job, timeout=60):
+    deadline = time.monotonic() + timeout
+    while not job.finished and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert job.finished, f"job still {job.status} after {timeout} s"
+    return job
+
+
+@pytest.fixture(scope="module")
+def runner():
+    r = Runner(max_workers=2)
+    assert r.wait_ready(60), r.worker_error
+    yield r
+    r.shutdown()
+
+
+def numbers(events):
+    return [{k: v for k, v in e.items() if k != "seconds"} for e in events]
+
+
+def test_identical_configs_share_one_job(runner):
+    cfg = TrainConfig(epochs=1, seed=11, **TINY)
+    a, b = runner.submit(cfg, viewer="a"), runner.submit(cfg, viewer="b")
+    assert a is b and set(a.viewers) == {"a", "b"}
+    wait(a)
+    assert runner.submit(cfg, viewer="c") is a  # finished runs are kept
+
+
+def test_parallel_runs_match_runs_alone(runner, mnist):
+    cfgs = [TrainConfig(epochs=2, seed=20 + i, **TINY) for i in range(4)]
+    jobs = [runner.submit(c, viewer="t") for c in cfgs]
+    for job, cfg in zip(jobs, cfgs):
+        wait(job)
+        assert job.status == "finished"
+        assert numbers(job.events) == numbers(train(cfg, mnist))
+
+
+def test_queue_is_first_in_first_out_with_positions(runner):
+    long = [runner.submit(TrainConfig(epochs=50, seed=30 + i, train_size=5000, eval_size=500), viewer="q")
+            for i in range(2)]
+    time.sleep(0.3)
+    queued = [runner.submit(TrainConfig(epochs=1, seed=40 + i, **TINY), viewer="q") for i in range(3)]
+    assert [j.status for j in long] == ["running", "running"]
+    assert [j.position for j in queued] == [1, 2, 3]
+    runner.stop(long[0].id, "q")
+    wait(queued[0], 30)
+    assert queued[0].started <= queued[1].started if queued[1].started else True
+    for job in long + queued:
+        runner.stop(job.id, "q")
+    for job in long + queued:
+        wait(job)
+    assert queued[2].status in ("stopped", "finished")
+
+
+def test_stop_halts_a_run_within_a_second(runner):
+    job = runner.submit(TrainConfig(epochs=20, seed=50), viewer="s")
+    while not job.of_kind("batch"):
+        time.sleep(0.01)
+    asked = time.monotonic()
+    runner.stop(job.id, "s")
+    wait(job, 5)
+    assert job.status == "stopped" and job.ended - asked < 1.0
+
+
+def test_a_shared_run_keeps_going_while_someone_watches(runner):
+    job = runner.submit(TrainConfig(epochs=2, seed=55, **TINY), viewer="x")
+    runner.submit(job.config, viewer="y")
+    runner.stop(job.id, "x")
+    wait(job)
+    assert job.status == "finished"
+
+
+def test_killed_worker_fails_its_run_and_the_next_run_works(runner):
+    job = runner.submit(TrainConfig(epochs=30, seed=60, train_size=20000), viewer="k")
+    while not job.of_kind("batch"):
+        time.sleep(0.01)
+    pid = next(w.process.pid for w in runner._workers if w.job is job)
+    os.kill(pid, signal.SIGKILL)
+    wait(job, 10)
+    assert job.status == "failed" and "stopped unexpectedly" in job.message
+    assert runner.wait_ready(60)
+    nxt = wait(runner.submit(TrainConfig(epochs=1, seed=61, **TINY), viewer="k"))
+    assert nxt.status == "finished"
+
+
+def test_diverging_run_stops_with_a_message(runner):
+    job = wait(runner.submit(TrainConfig(epochs=5, seed=70, train_size=1000, lr=1.0), viewer="d"))
+    assert job.status == "diverged" and "learning rate" in job.message
+
+
+def test_unwatched_runs_are_stopped_and_nothing_is_left_after_shutdown():
+    r = Runner(max_workers=1, abandon_after=0.5)
+    assert r.wait_ready(60)
+    job = r.submit(TrainConfig(epochs=50, seed=80, train_size=20000), viewer="gone")
+    wait(job, 10)
+    assert job.status == "stopped" and "nobody" in job.message
+    pids = r.worker_pids()
+    r.shutdown()
+    time.sleep(0.2)
+    assert pids and not any(os.path.exists(f"/proc/{pid}") for pid in pids)
+
+
+def test_ops_thread_runs_mxnet_calls_on_one_thread(runner):
+    import threading
+    names = {runner.call(lambda: threading.current_thread().name) for _ in range(5)}
+    assert len(names) == 1 and threading.current_thread().name not in names

@@ -1,0 +1,78 @@
+"""The training loop: it learns, it is deterministic, it stops, it detects divergence, and the CLI."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from core.config import TrainConfig
+from core.train import train
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SMALL = TrainConfig(epochs=3, train_size=2000, lr=0.01, eval_size=1000)
+
+
+def epochs_of(events):
+    return [e for e in events if e["kind"] == "epoch"]
+
+
+def numbers(events):
+    """Every number of a run except wall times."""
+    return [{k: v for k, v in e.items() if k != "seconds"} for e in events]
+
+
+def test_a_short_run_lowers_the_loss(mnist):
+    events = list(train(SMALL, mnist))
+    assert events[0]["kind"] == "start" and events[-1]["status"] == "finished"
+    losses = [e["moving_loss"] for e in events if e["kind"] == "batch"]
+    assert losses[-1] < losses[0] - 0.2
+    assert epochs_of(events)[-1]["test_acc"] > 0.6
+    assert len(events[-1]["predictions"]["labels"]) == 24
+
+
+def test_same_seed_same_events_other_seed_differs(mnist):
+    first, second = numbers(train(SMALL, mnist)), numbers(train(SMALL, mnist))
+    assert first == second
+    other = numbers(train(TrainConfig(**{**SMALL.__dict__, "seed": 2}), mnist))
+    assert other != first
+
+
+def test_stop_between_batches(mnist):
+    seen = []
+    events = list(train(TrainConfig(epochs=5, train_size=5000), mnist, should_stop=lambda: len(seen) > 3 or seen.append(1)))
+    assert events[-1]["status"] == "stopped"
+    assert not epochs_of(events)
+
+
+def test_diverging_rate_stops_with_a_message_and_no_nan(mnist):
+    events = list(train(TrainConfig(epochs=3, train_size=1000, lr=1.0), mnist))
+    assert events[-1]["status"] == "diverged" and "learning rate" in events[-1]["message"]
+    assert all(e["moving_loss"] < 100 for e in events if e["kind"] in ("batch", "epoch"))
+
+
+@pytest.mark.parametrize("bad", [{"lr": float("nan")}, {"drop_prob1": 1.5}, {"epochs": 0},
+                                 {"epochs": 500, "train_size": 60000}, {"inputs": "x"}])
+def test_config_refuses_out_of_range_values(bad):
+    with pytest.raises(ValueError):
+        TrainConfig(**bad)
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "core.train", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_cli_jsonl_run_on_a_subset():
+    result = run_cli("--epochs", "2", "--train-size", "1000", "--lr", "0.005", "--drop-prob", "0.3", "--jsonl")
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["epoch"] for r in rows] == [0, 1]
+    assert {"epoch", "moving_loss", "train_acc", "test_acc", "seconds"} <= rows[0].keys()
+
+
+@pytest.mark.parametrize("args", [["--lr", "abc"], ["--drop-prob1", "2"], ["--epochs", "-1"], ["--bogus"]])
+def test_cli_bad_values_exit_2_with_one_line(args):
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "error" in result.stderr
