@@ -42,8 +42,9 @@ def sha1_of(path):
     return digest.hexdigest()
 
 
-def check_files(root=DATA_DIR):
+def check_files(root=None):
     """Raise DataError naming the first missing or damaged file and the SHA-1 it should have."""
+    root = root or DATA_DIR
     for name, expected in MNIST_FILES.items():
         path = os.path.join(root, name)
         if not os.path.isfile(path):
@@ -54,8 +55,9 @@ def check_files(root=DATA_DIR):
                             "Restore it from the repository: git checkout -- data/mnist")
 
 
-def load_mnist(root=DATA_DIR):
+def load_mnist(root=None):
     """Both MNIST sets, read by MXNet's gluon reader after our own SHA-1 check (so it never downloads)."""
+    root = root or DATA_DIR
     check_files(root)
     from core.mx import gluon  # imported late: checking files needs no MXNet
 

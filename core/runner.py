@@ -177,6 +177,11 @@ class Runner:
         """Run fn on the one thread that makes this process's MXNet calls, and return its result."""
         return self._ops.submit(fn, *args, **kwargs).result(timeout)
 
+    def retry_workers(self):
+        """Forget a worker start-up error (e.g. after the data files were restored) and start workers again."""
+        with self._lock:
+            self.worker_error = None
+
     def queue_length(self):
         with self._lock:
             return len(self._queue)

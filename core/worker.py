@@ -31,7 +31,8 @@ def main(threads):
                 jobs.put(message)
             elif message.get("stop") == current[0]:
                 stop.set()
-        jobs.put(None)  # stdin closed: the runner is gone or shutting down
+        stop.set()  # stdin closed: the runner is gone or shutting down, so stop and exit
+        jobs.put(None)
 
     threading.Thread(target=read_commands, daemon=True).start()
     try:

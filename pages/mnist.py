@@ -7,7 +7,6 @@ import streamlit as st
 
 from core import charts
 from core.config import PARAMS, TrainConfig, from_values
-from core.data import DataError, check_files
 from core.runner import QUEUED, RUNNING
 from pages import ui
 
@@ -169,10 +168,9 @@ def main():
     st.title("Training on MNIST")
     st.caption("The lesson's 784-256-128-10 network, dropout after each hidden layer, plain SGD.")
     ui.show_link_notes(ui.fix_link("mnist", NAMES))
-    try:
-        check_files()
-    except DataError as err:
-        st.error(f"{err}", icon=":material/error:")
+    problem = ui.training_unavailable()
+    if problem:
+        st.error(f"Training is unavailable: {problem}", icon=":material/error:")
         return
     values, pressed = controls_ui()
     if pressed:
@@ -181,8 +179,6 @@ def main():
             st.warning(note, icon=":material/tune:")
         submit(TrainConfig(**fixed))
         st.session_state.mnist_live = True
-    if ui.get_runner().worker_error:
-        st.error(ui.get_runner().worker_error, icon=":material/error:")
     current = ui.get_runner().get(st.session_state.get("mnist_current"), ui.viewer_id())
     actions_ui(current)
     st.fragment(live_ui, run_every=0.5 if st.session_state.get("mnist_live") else None)()

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from core.config import PARAMS, parse_value
+from core.data import DataError, check_files
 from core.runner import Runner
 
 
@@ -20,6 +21,27 @@ def get_runner():
     runner = Runner()
     atexit.register(runner.shutdown)
     return runner
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def data_problem():
+    """None when the bundled MNIST files are intact, else a message naming the bad file (checked at most every 30 s)."""
+    try:
+        check_files()
+    except DataError as err:
+        return str(err)
+    return None
+
+
+def training_unavailable():
+    """A message saying why training cannot run now, or None; restarts workers once the data is fixed."""
+    problem = data_problem()
+    if problem:
+        return problem
+    runner = get_runner()
+    if runner.worker_error:
+        runner.retry_workers()
+    return None
 
 
 def viewer_id():

@@ -1,0 +1,42 @@
+"""What users see when things break: damaged data files, and a worker killed mid-run."""
+import os
+import shutil
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import core.data
+from core.data import MNIST_FILES
+from tests.conftest import ROOT
+
+
+@pytest.fixture
+def damaged_data(tmp_path, monkeypatch):
+    for name in MNIST_FILES:
+        shutil.copy(os.path.join(core.data.DATA_DIR, name), tmp_path / name)
+    (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8b damaged")
+    monkeypatch.setattr(core.data, "DATA_DIR", str(tmp_path))
+    st.cache_data.clear()
+    yield "train-labels-idx1-ubyte.gz"
+    st.cache_data.clear()
+
+
+def page(path):
+    at = AppTest.from_file(f"{ROOT}/streamlit_app.py", default_timeout=60).run()
+    at.switch_page(path)
+    return at.run()
+
+
+@pytest.mark.parametrize("path", ["pages/mnist.py", "pages/random_labels.py"])
+def test_training_pages_name_the_damaged_file(damaged_data, path):
+    at = page(path)
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert damaged_data in errors and MNIST_FILES[damaged_data] in errors
+    assert not [b for b in at.button if b.key == "train"], "Train must not be offered without data"
+
+
+def test_dropout_page_still_works_without_data(damaged_data):
+    at = page("pages/dropout.py")
+    assert not at.exception and not at.error
