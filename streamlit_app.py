@@ -5,10 +5,10 @@ import streamlit as st
 def run():
     st.set_page_config(page_title="Dropout, hands on", page_icon=":material/grain:", layout="wide")
     pages = [
-        st.Page("pages/home.py", title="Start here", icon=":material/school:", default=True),
-        st.Page("pages/dropout.py", title="1. Dropout playground", icon=":material/grid_on:", url_path="dropout"),
-        st.Page("pages/mnist.py", title="2. Training on MNIST", icon=":material/show_chart:", url_path="mnist"),
-        st.Page("pages/random_labels.py", title="3. Random labels", icon=":material/shuffle:",
+        st.Page("app_pages/home.py", title="Start here", icon=":material/school:", default=True),
+        st.Page("app_pages/dropout.py", title="1. Dropout playground", icon=":material/grid_on:", url_path="dropout"),
+        st.Page("app_pages/mnist.py", title="2. Training on MNIST", icon=":material/show_chart:", url_path="mnist"),
+        st.Page("app_pages/random_labels.py", title="3. Random labels", icon=":material/shuffle:",
                 url_path="random-labels"),
     ]
     st.navigation(pages).run()

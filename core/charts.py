@@ -22,56 +22,58 @@ def heatmap(M, title, domain=None, scheme="blues", fmt="{:.3g}", cell=44):
     """A matrix as coloured cells with each value written in its cell."""
     df = matrix_frame(M, fmt)
     lo, hi = domain or (float(df.value.min()), float(df.value.max()) or 1.0)
-    base = alt.Chart(df).encode(x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None))
+    df["ink"] = np.where(df.value > lo + 0.6 * (hi - lo), "white", "black")  # readable on dark cells
+    # Channel classes (alt.Text(...), not "label:N") spare Altair a slow schema lookup per shorthand.
+    # The data sits on the layer, not on each part: Altair then skips comparing the parts' data.
+    base = alt.Chart().encode(x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None))
     rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("value:Q", scale=alt.Scale(scheme=scheme, domain=[lo, hi]), legend=None),
-        tooltip=["row:O", "col:O", "value:Q"])
-    text = base.mark_text(fontSize=13).encode(
-        text="label:N", color=alt.condition(alt.datum.value > lo + 0.6 * (hi - lo), alt.value("white"),
-                                            alt.value("black")))
-    return (rect + text).properties(title=title, width=cell * M.shape[1], height=cell * M.shape[0])
+        tooltip=[alt.Tooltip("row:O"), alt.Tooltip("col:O"), alt.Tooltip("value:Q")])
+    text = base.mark_text(fontSize=13).encode(text=alt.Text("label:N"), fill=alt.Fill("ink:N", scale=None))
+    return alt.layer(rect, text, data=df, title=title, width=cell * M.shape[1], height=cell * M.shape[0])
 
 
 def mask_heatmap(mask, title, cell=44):
-    """A keep/drop mask: kept cells blue, dropped cells grey."""
+    """A keep/drop mask: kept cells (1) blue, dropped cells (0) grey."""
     df = matrix_frame(mask.astype(float), "{:.0f}")
     df["state"] = np.where(df.value > 0, "kept", "dropped")
-    base = alt.Chart(df).encode(x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None))
+    base = alt.Chart().encode(x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None))
     rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("state:N", scale=alt.Scale(domain=["kept", "dropped"], range=[KEPT, DROPPED]),
-                        legend=alt.Legend(orient="bottom", title=None)))
-    text = base.mark_text(fontSize=13).encode(text="label:N", color=alt.value("black"))
-    return (rect + text).properties(
-        title=title, width=cell * mask.shape[1], height=cell * mask.shape[0])
+        color=alt.Color("state:N", scale=alt.Scale(domain=["kept", "dropped"], range=[KEPT, DROPPED]), legend=None))
+    text = base.mark_text(fontSize=13, color="black").encode(text=alt.Text("label:N"))
+    return alt.layer(rect, text, data=df, title=title, width=cell * mask.shape[1], height=cell * mask.shape[0])
 
 
 def convergence_chart(df):
     """Mean absolute error of the average of K dropout samples against K, log-log, with a 1/sqrt(K) guide.
 
-    df: columns K, mae, series ('average of K samples' or 'c / sqrt(K)').
+    df: columns K, mae, series ('average of K draws' or 'c / sqrt(K)').
     """
+    ks = [int(df.K.min()), int(df.K.max())]
+    ticks = [4 ** i for i in range(12) if ks[0] <= 4 ** i <= ks[1]]  # 1, 4, 16, ...: one tick per factor 4
     return alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=20)).encode(
-        x=alt.X("K:Q", scale=alt.Scale(type="log"), title="samples averaged (K)"),
+        x=alt.X("K:Q", scale=alt.Scale(type="log", domain=ks, nice=False), axis=alt.Axis(values=ticks, format=","),
+                title="draws averaged (K)"),
         y=alt.Y("mae:Q", scale=alt.Scale(type="log"), title="mean |average - input|"),
         color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
-        strokeDash=alt.StrokeDash("series:N", legend=None),
-        tooltip=["K:Q", alt.Tooltip("mae:Q", format=".4f"), "series:N"]).properties(height=280)
+        strokeDash=alt.StrokeDash("series:N", title=None, legend=alt.Legend(orient="bottom")),  # merges with colour
+        tooltip=[alt.Tooltip("K:Q"), alt.Tooltip("mae:Q", format=".4f"), alt.Tooltip("series:N")]
+    ).properties(height=280)
 
 
 def network_chart(nodes, edges):
     """A small net drawn as circles and lines; nodes: x, y, state; edges: x, y, x2, y2, active."""
     states = ["input", "kept", "dropped", "output"]
     colors = ["#888888", KEPT, DROPPED, "#e6550d"]
-    lines = alt.Chart(edges).mark_rule().encode(
-        x=alt.X("x:Q", axis=None), y=alt.Y("y:Q", axis=None), x2="x2:Q", y2="y2:Q",
-        opacity=alt.condition(alt.datum.active, alt.value(0.6), alt.value(0.06)),
-        color=alt.value("#555555"))
+    lines = alt.Chart(edges.assign(opacity=np.where(edges.active, 0.6, 0.06))).mark_rule(color="#555555").encode(
+        x=alt.X("x:Q", axis=None), y=alt.Y("y:Q", axis=None), x2=alt.X2("x2:Q"), y2=alt.Y2("y2:Q"),
+        opacity=alt.Opacity("opacity:Q", scale=None))
     dots = alt.Chart(nodes).mark_circle(size=420, stroke="black", strokeWidth=1, opacity=1).encode(
-        x="x:Q", y="y:Q",
+        x=alt.X("x:Q"), y=alt.Y("y:Q"),
         color=alt.Color("state:N", scale=alt.Scale(domain=states, range=colors),
                         legend=alt.Legend(orient="bottom", title=None)),
-        tooltip=["layer:N", "unit:Q", "state:N"])
-    return (lines + dots).properties(height=260).configure_view(stroke=None)
+        tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("unit:Q"), alt.Tooltip("state:N")])
+    return alt.layer(lines, dots, height=260, view=alt.ViewBackground(stroke=None))
 
 
 def _legend_toggle():
@@ -93,17 +95,19 @@ def loss_chart(df, max_epoch):
     ).add_params(pick).properties(height=320, usermeta=LIVE).configure_mark(aria=False)
 
 
-def accuracy_chart(df, max_epoch, chance=None, y_title="accuracy"):
+def accuracy_chart(df, max_epoch, chance=None, y_title="accuracy", runs=None):
     """Train (solid) and test (dashed) accuracy per epoch, one colour per run; optional chance line.
 
-    df: columns run, epoch (1-based), split ('train' or 'test'), accuracy.
+    df: columns run, epoch (1-based), split ('train' or 'test'), accuracy. runs: all run names, in legend
+    order, when known up front: colours then stay put while runs without points yet join a live chart.
     """
     pick = _legend_toggle()
     dots = alt.OverlayMarkDef(size=18) if max_epoch <= 50 else False  # hundreds of epochs: lines only
     lines = alt.Chart(df).mark_line(point=dots).encode(
         x=alt.X("epoch:Q", scale=alt.Scale(domain=[0, max_epoch]), title="epoch"),
         y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1]), title=y_title, axis=alt.Axis(format="%")),
-        color=alt.Color("run:N", title="run (click to highlight)", legend=alt.Legend(orient="bottom", columns=1)),
+        color=alt.Color("run:N", title="run (click to highlight)", legend=alt.Legend(orient="bottom", columns=1),
+                        scale=alt.Scale(domain=list(runs)) if runs else alt.Undefined),
         strokeDash=alt.StrokeDash("split:N", title="measured on", scale=alt.Scale(domain=["train", "test"]),
                                   legend=alt.Legend(orient="bottom")),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
@@ -113,7 +117,8 @@ def accuracy_chart(df, max_epoch, chance=None, y_title="accuracy"):
         rule = alt.Chart(pd.DataFrame({"accuracy": [chance], "label": [f"chance ({chance:.0%})"]}))
         lines = lines + rule.mark_rule(strokeDash=[2, 2], color="black").encode(y="accuracy:Q") + \
             rule.mark_text(align="left", dx=4, dy=-6).encode(y="accuracy:Q", x=alt.value(0), text="label:N")
-    return lines.properties(height=320, usermeta=LIVE).configure_mark(aria=False)
+    height = 320 + 20 * len(runs or ())  # the legend's rows take their room from the chart's height
+    return lines.properties(height=height, usermeta=LIVE).configure_mark(aria=False)
 
 
 def sweep_chart(df):
@@ -124,7 +129,8 @@ def sweep_chart(df):
     base = alt.Chart(df).encode(x=alt.X("label_noise:Q", title="fraction of labels replaced",
                                         scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
                                 color=alt.Color("dropout:N", legend=alt.Legend(orient="bottom")))
-    fit = base.mark_line(point=True).encode(y=alt.Y("epochs_to_fit:Q", title="epochs to 99% train accuracy"),
+    fit = base.mark_line(point=True).encode(y=alt.Y("epochs_to_fit:Q", title="epochs to 99% train accuracy",
+                                                    scale=alt.Scale(zero=True), axis=alt.Axis(format="d")),
                                             tooltip=["label_noise:Q", "dropout:N", "epochs_to_fit:Q"])
     test = base.mark_line(point=True).encode(
         y=alt.Y("test_acc:Q", title="final test accuracy", scale=alt.Scale(domain=[0, 1]),

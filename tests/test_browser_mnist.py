@@ -5,13 +5,13 @@ from playwright.sync_api import expect
 
 
 def test_train_draws_a_live_chart_and_finishes(page, app_url):
-    page.goto(app_url + "/mnist?epochs=4&train_size=3000&lr=0.01&seed=7")
+    page.goto(app_url + "/mnist?epochs=6&train_size=10000&lr=0.01&seed=7")
     page.get_by_role("button", name="Train", exact=True).click()
-    expect(page.get_by_text(re.compile(r"Epoch \d of 4"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(re.compile(r"Epoch \d of 6"))).to_be_visible(timeout=30_000)
     chart = page.locator("[data-testid='stVegaLiteChart']").first
     expect(chart).to_be_visible()
     first = chart.screenshot()
-    page.wait_for_timeout(1200)
+    page.wait_for_timeout(1500)
     assert chart.screenshot() != first, "the loss chart did not change while training"
     expect(page.get_by_text(re.compile("Finished in"))).to_be_visible(timeout=60_000)
     expect(page.get_by_text(re.compile("mistakes, marked"))).to_be_visible()

@@ -28,7 +28,7 @@ def page(path):
     return at.run()
 
 
-@pytest.mark.parametrize("path", ["pages/mnist.py", "pages/random_labels.py"])
+@pytest.mark.parametrize("path", ["app_pages/mnist.py", "app_pages/random_labels.py"])
 def test_training_pages_name_the_damaged_file(damaged_data, path):
     at = page(path)
     assert not at.exception
@@ -38,5 +38,5 @@ def test_training_pages_name_the_damaged_file(damaged_data, path):
 
 
 def test_dropout_page_still_works_without_data(damaged_data):
-    at = page("pages/dropout.py")
+    at = page("app_pages/dropout.py")
     assert not at.exception and not at.error

@@ -10,7 +10,7 @@ def open_page(**query):
     at = AppTest.from_file(f"{ROOT}/streamlit_app.py", default_timeout=60)
     at.query_params.update({k: str(v) for k, v in query.items()})
     at.run()
-    at.switch_page("pages/mnist.py")
+    at.switch_page("app_pages/mnist.py")
     return at.run()
 
 

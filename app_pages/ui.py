@@ -99,7 +99,7 @@ def param_widget(widget, name, label, default=None, **kwargs):
     default = p.default if default is None else default
     if name in hidden():
         return hidden_value(name, default)
-    if widget in (st.slider, st.number_input):
+    if getattr(widget, "__name__", "") in ("slider", "number_input"):  # also a column's col.slider
         kwargs.setdefault("step", p.step)
         return widget(label, p.kind(p.lo), p.kind(p.hi), p.kind(default), key=name, help=p.help,
                       bind="query-params", **kwargs)

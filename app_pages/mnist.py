@@ -8,7 +8,7 @@ import streamlit as st
 from core import charts
 from core.config import PARAMS, TrainConfig, from_values
 from core.runner import QUEUED, RUNNING
-from pages import ui
+from app_pages import ui
 
 NAMES = ["epochs", "batch_size", "lr", "drop_prob1", "drop_prob2", "seed", "train_size"]
 DEFAULTS = {name: getattr(TrainConfig(), name) for name in NAMES}

@@ -1,0 +1,103 @@
+"""The random-labels page under AppTest: defaults, a short contrast run, the sweep, bad link values."""
+import time
+
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT
+
+KEYS = ("label_noise", "drop_prob", "train_size", "epochs", "seed", "inputs")
+
+
+def open_page(**query):
+    at = AppTest.from_file(f"{ROOT}/streamlit_app.py", default_timeout=60)
+    at.query_params.update({k: str(v) for k, v in query.items()})
+    at.run()
+    at.switch_page("app_pages/random_labels.py")
+    return at.run()  # the first run anywhere starts the runner's workers
+
+
+def values(at):
+    return {k: at.session_state[k] for k in KEYS}
+
+
+def run_until(at, done, timeout=90):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()
+        if done(at):
+            return at
+    raise AssertionError("timed out; progress shows " + str([p.proto.text for p in at.get("progress")]))
+
+
+def bullets(at):
+    return [line for m in at.markdown for line in m.value.splitlines() if line.startswith("- ")]
+
+
+def test_renders_with_the_pages_defaults():
+    at = open_page()
+    assert not at.exception and not at.error and not at.warning
+    assert at.title[0].value == "Memorising random labels"
+    assert values(at) == {"label_noise": 1.0, "drop_prob": 0.5, "train_size": 1000, "epochs": 300, "seed": 1,
+                          "inputs": "pixels"}
+    assert at.selectbox(key="inputs").options == ["real images", "shuffled pixels (one fixed permutation)",
+                                                  "random pixels (a new permutation per image)", "Gaussian noise"]
+    assert "Zhang" in " ".join(m.value for m in at.markdown)
+    assert not at.get("vega_lite_chart")  # nothing trains before Train
+
+
+def test_a_short_contrast_shows_four_runs_and_their_numbers():
+    at = open_page(train_size=200, epochs=3, seed=11)
+    at.button(key="train").click().run()
+    assert not at.exception
+    run_until(at, lambda a: len(bullets(a)) == 4 and not a.get("progress"))
+    lines = bullets(at)
+    for name in ("True labels, no dropout", "True labels, dropout 0.5", "Random labels, no dropout",
+                 "Random labels, dropout 0.5"):
+        assert any(line.startswith(f"- {name}: train ") and "test " in line for line in lines), name
+    spec = at.get("vega_lite_chart")[0].proto.spec
+    assert '"rule"' in spec and "strokeDash" in spec  # train and test on one chart, a chance line
+    assert len(at.session_state["rl_contrast"]) == 4
+
+
+def test_stop_halts_the_contrast():
+    at = open_page(seed=13)  # the full 300-epoch contrast
+    at.button(key="train").click().run()
+    at.button(key="stop").click().run()
+    run_until(at, lambda a: len(bullets(a)) == 4)
+    assert all("stopped" in line for line in bullets(at))
+
+
+def test_the_link_chooses_the_inputs():
+    at = open_page(inputs="shuffled", label_noise=0, train_size=200, epochs=2)
+    assert values(at)["inputs"] == "shuffled" and not at.warning
+    at.button(key="train").click().run()
+    run_until(at, lambda a: len(bullets(a)) == 4)
+    assert any("Shuffled pixels, true labels" in line for line in bullets(at))
+
+
+def test_the_sweep_runs_every_noise_level():
+    at = open_page(train_size=100, epochs=2, seed=12)
+    at.button(key="sweep").click().run()
+    run_until(at, lambda a: not a.get("progress") and len(a.dataframe) == 1)
+    table = at.dataframe[0].value
+    assert len(table) == 12 and sorted(set(table["labels replaced"])) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+    assert set(table["dropout"]) == {"no dropout", "dropout 0.5"}
+    assert len(at.get("vega_lite_chart")) == 1
+
+
+def test_bad_link_values_are_clamped_or_dropped_with_a_note():
+    at = open_page(label_noise="abc", epochs=-1, train_size="1e99", inputs="<b>", drop_prob="7")
+    assert not at.exception and not at.error
+    notes = " ".join(w.value for w in at.warning)
+    for name in ("label_noise", "epochs", "train_size", "inputs", "drop_prob"):
+        assert name in notes
+    assert "<b>" not in notes
+    assert values(at) == {"label_noise": 1.0, "drop_prob": 1.0, "train_size": 60000, "epochs": 1, "seed": 1,
+                          "inputs": "pixels"}
+
+
+def test_too_much_work_is_capped_with_a_note():
+    at = open_page(train_size=60000, epochs=500)
+    assert not at.exception
+    assert any("using 60" in w.value for w in at.warning)
