@@ -115,6 +115,10 @@ def contrast_ui(jobs):
     frame = accuracy_frame([(name, job.events) for name, job in runs])
     chart = accuracy_chart(frame, jobs[0].config.epochs, chance=memorize.CHANCE, runs=[name for name, _ in runs])
     st.altair_chart(chart, key="contrast_chart")
+    cfg = jobs[0].config
+    st.caption(f"Accuracy is checked {'every epoch' if cfg.eval_every == 1 else f'every {cfg.eval_every} epochs'} "
+               f"on the {min(cfg.train_size, cfg.eval_size):,} training images and a fixed set of "
+               f"{cfg.eval_size:,} test images, without dropout.")
     if all(j.finished for j in jobs):
         st.markdown("\n".join("- " + memorize.final_line(name, job) for name, job in runs))
 

@@ -39,6 +39,7 @@ PARAMS = {
     "train_size": Param(int, 60_000, 100, 60_000, "Training images used (a seeded subset of MNIST's 60,000).", 100),
     "label_noise": Param(float, 0.0, 0.0, 1.0, "Fraction of training labels replaced by random ones.", 0.1),
     "eval_size": Param(int, 0, 0, 60_000, "Images per accuracy check (0: the whole set).", 100),
+    "eval_every": Param(int, 1, 1, 50, "Epochs between accuracy checks (the last epoch is always checked).", 1),
     "hidden1": Param(int, 256, 8, 1024, "Units in the first hidden layer.", 8),
     "hidden2": Param(int, 128, 8, 1024, "Units in the second hidden layer.", 8),
     "inputs": Param(str, "pixels", help="What the net sees.", choices=INPUT_KINDS),
@@ -105,6 +106,7 @@ class TrainConfig:
     label_noise: float = 0.0
     inputs: str = "pixels"
     eval_size: int = 0
+    eval_every: int = 1
     hidden1: int = 256
     hidden2: int = 128
 

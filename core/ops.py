@@ -56,4 +56,4 @@ def softmax_cross_entropy(yhat_linear, y_one_hot, F=nd):
 def sgd(params, lr):
     """One plain gradient step, in place: param <- param - lr * grad."""
     for param in params:
-        param[:] = param - lr * param.grad
+        param -= lr * param.grad  # in place: the same array, so every reference to it sees the step

@@ -6,7 +6,7 @@
 Events are plain dicts (they cross process boundaries and become JSON):
   {"kind": "start", "batches_per_epoch", "total_batches"}
   {"kind": "batch", "step", "epoch", "moving_loss"}        every `loss_every` batches
-  {"kind": "epoch", "epoch", "moving_loss", "train_acc", "test_acc", "seconds"}
+  {"kind": "epoch", "epoch", "moving_loss", "train_acc", "test_acc", "seconds"}  every eval_every epochs
   {"kind": "done", "status": "finished" | "stopped" | "diverged", "message", "predictions"}
 """
 import math
@@ -23,6 +23,7 @@ from core.ops import sgd
 EVAL_BATCH = 10_000  # images per forward pass when measuring accuracy
 LOSS_POINTS = 1_000  # about this many moving-loss points per run, whatever its length
 NUM_PREDICTIONS = 24  # test images whose predictions the final event carries
+SYNC_EVERY = 50  # batches between reads of the losses from the device (about 0.1 s on full MNIST)
 DIVERGED_LOSS = 100.0  # a moving loss above this (the start is about ln 10 = 2.3) means the run blew up
 
 
@@ -72,12 +73,14 @@ def train(cfg=TrainConfig(), mnist=None, should_stop=None):
     yield {"kind": "start", "batches_per_epoch": batches_per_epoch, "total_batches": total,
            "loss_every": loss_every}
     shuffle = np.random.RandomState(cfg.seed)
-    moving_loss, step = None, 0
+    moving_loss, step = MovingLoss(), 0
+    batch_means = nd.zeros((batches_per_epoch,))  # this epoch's batch-mean losses, kept on the device
     for epoch in range(cfg.epochs):
         start = time.perf_counter()
         order = nd.array(shuffle.permutation(n), dtype="int64")
         X_epoch, y_epoch = nd.take(train_X, order), nd.take(train_y, order)
-        for i in range(0, n, cfg.batch_size):
+        synced = 0  # batches of this epoch already read back from the device
+        for j, i in enumerate(range(0, n, cfg.batch_size)):
             if should_stop is not None and should_stop():
                 yield _done("stopped", "Stopped on request.", epoch)
                 return
@@ -85,26 +88,37 @@ def train(cfg=TrainConfig(), mnist=None, should_stop=None):
                 loss = loss_fn(X_epoch[i:i + cfg.batch_size], y_epoch[i:i + cfg.batch_size])
             loss.backward()  # gradient of the SUM over the batch, as in the lesson
             sgd(params, cfg.lr)
-            # Exponential moving average of the batch-mean loss, kept on the device: no sync per batch.
-            batch_loss = loss.mean()
-            moving_loss = batch_loss if moving_loss is None else 0.99 * moving_loss + 0.01 * batch_loss
-            step += 1
-            if step % loss_every == 0:
-                value = float(moving_loss.asscalar())
-                if not value < DIVERGED_LOSS:  # also true for NaN
-                    yield _diverged(cfg, epoch)
-                    return
-                yield {"kind": "batch", "step": step, "epoch": step / batches_per_epoch, "moving_loss": value}
-        value = float(moving_loss.asscalar())
-        if not value < DIVERGED_LOSS:
-            yield _diverged(cfg, epoch)
-            return
-        yield {"kind": "epoch", "epoch": epoch, "moving_loss": value,
-               "train_acc": evaluate_accuracy(predict, *train_eval),
-               "test_acc": evaluate_accuracy(predict, *test_eval),
-               "seconds": time.perf_counter() - start}
+            nd.mean(loss, out=batch_means[j:j + 1])
+            if j + 1 - synced == SYNC_EVERY or j + 1 == batches_per_epoch:
+                # Reading values back waits for the device, so do it for many batches at once.
+                for value in batch_means[synced:j + 1].asnumpy().tolist():
+                    step += 1
+                    if not moving_loss.add(value) < DIVERGED_LOSS:  # also true for NaN
+                        yield _diverged(cfg, epoch)
+                        return
+                    if step % loss_every == 0:
+                        yield {"kind": "batch", "step": step, "epoch": step / batches_per_epoch,
+                               "moving_loss": moving_loss.value}
+                synced = j + 1
+        if (epoch + 1) % cfg.eval_every == 0 or epoch + 1 == cfg.epochs:
+            yield {"kind": "epoch", "epoch": epoch, "moving_loss": moving_loss.value,
+                   "train_acc": evaluate_accuracy(predict, *train_eval),
+                   "test_acc": evaluate_accuracy(predict, *test_eval),
+                   "seconds": time.perf_counter() - start}
     yield _done("finished", f"Finished {cfg.epochs} epochs.", cfg.epochs,
                 predictions=_predictions(predict, test_eval))
+
+
+class MovingLoss:
+    """The lesson's moving loss: 0.99 x the previous value + 0.01 x the newest batch's mean loss."""
+
+    def __init__(self):
+        self.value = None
+
+    def add(self, batch_mean):
+        """Fold in one batch's mean loss (the first one starts the average) and return the new value."""
+        self.value = batch_mean if self.value is None else 0.99 * self.value + 0.01 * batch_mean
+        return self.value
 
 
 def _done(status, message, epoch, predictions=None):
@@ -136,7 +150,7 @@ def parse_args(argv=None):
     parser = OneLineParser(prog="python -m core.train", description="Train the dropout lesson's MLP on MNIST.")
     defaults = TrainConfig()
     for name in ("epochs", "batch_size", "lr", "drop_prob1", "drop_prob2", "seed", "train_size",
-                 "label_noise", "inputs", "eval_size", "hidden1", "hidden2"):
+                 "label_noise", "inputs", "eval_size", "eval_every", "hidden1", "hidden2"):
         p = PARAMS[name]
         parser.add_argument("--" + name.replace("_", "-"), type=p.kind, default=getattr(defaults, name),
                             help=p.help, choices=p.choices or None)
