@@ -75,10 +75,12 @@ def train(cfg=TrainConfig(), mnist=None, should_stop=None):
     shuffle = np.random.RandomState(cfg.seed)
     moving_loss, step = MovingLoss(), 0
     batch_means = nd.zeros((batches_per_epoch,))  # this epoch's batch-mean losses, kept on the device
+    X_epoch, y_epoch = nd.zeros_like(train_X), nd.zeros_like(train_y)  # reused: one shuffled copy at a time
     for epoch in range(cfg.epochs):
         start = time.perf_counter()
         order = nd.array(shuffle.permutation(n), dtype="int64")
-        X_epoch, y_epoch = nd.take(train_X, order), nd.take(train_y, order)
+        nd.take(train_X, order, out=X_epoch)
+        nd.take(train_y, order, out=y_epoch)
         synced = 0  # batches of this epoch already read back from the device
         for j, i in enumerate(range(0, n, cfg.batch_size)):
             if should_stop is not None and should_stop():

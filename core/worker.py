@@ -6,6 +6,7 @@ it is sent. Protocol, one JSON object per line:
   stdout: {"job": JOB_ID or null, "kind": ..., ...event fields}  (see core.train for the events)
 A reader thread takes stop requests while the main thread trains, so a stop lands between batches.
 """
+import gc
 import json
 import os
 import queue
@@ -53,6 +54,7 @@ def main(threads):
         except Exception as err:  # noqa: BLE001 - a failed job, not a dead worker
             emit(message["run"], {"kind": "done", "status": "failed", "message": f"The run failed: {err}"})
         current[0] = None
+        gc.collect()  # gluon blocks hold reference cycles; free the finished run's arrays now
 
 
 if __name__ == "__main__":
