@@ -73,9 +73,9 @@ def charts_ui(jobs):
     max_epoch = max(j.config.epochs for j in jobs)
     left, right = st.columns(2)
     left.markdown("**Moving loss** (while training, with dropout)")
-    left.altair_chart(charts.loss_chart(charts.loss_frame(runs), max_epoch), width="stretch")
+    left.vega_lite_chart(charts.loss_frame(runs), charts.live_spec("loss", max_epoch), width="stretch")
     right.markdown("**Accuracy** after each epoch (no dropout): solid train, dashed test")
-    right.altair_chart(charts.accuracy_chart(charts.accuracy_frame(runs), max_epoch), width="stretch")
+    right.vega_lite_chart(charts.accuracy_frame(runs), charts.live_spec("accuracy", max_epoch), width="stretch")
 
 
 def runs_table_ui(jobs):
@@ -119,6 +119,7 @@ def actions_ui(current):
         if cols[1].button(f"Train the twin {twin}", key="twin", icon=":material/compare_arrows:"):
             submit(current.config.with_dropout(twin_prob))
             st.session_state.mnist_live = True
+            st.rerun()  # redraw Stop and the twin button for the new current run
         cols[2].download_button("Curves as CSV", curves_csv(current), f"mnist-run-{current.id}.csv", "text/csv",
                                 key="download", icon=":material/download:", on_click="ignore")
 

@@ -4,7 +4,7 @@ import inspect
 import streamlit as st
 
 from core import memorize
-from core.charts import accuracy_chart, accuracy_frame, sweep_chart
+from core.charts import accuracy_frame, live_spec, sweep_chart
 from core.config import INPUT_KINDS, INPUT_LABELS, PARAMS, from_values
 from core.data import noisy_labels
 from app_pages import ui
@@ -113,8 +113,8 @@ def contrast_ui(jobs):
         for name, job in runs:
             st.progress(1.0 if job.finished else job.progress, text=memorize.status_text(name, job))
     frame = accuracy_frame([(name, job.events) for name, job in runs])
-    chart = accuracy_chart(frame, jobs[0].config.epochs, chance=memorize.CHANCE, runs=[name for name, _ in runs])
-    st.altair_chart(chart, key="contrast_chart")
+    spec = live_spec("accuracy", jobs[0].config.epochs, memorize.CHANCE, "accuracy", [name for name, _ in runs])
+    st.vega_lite_chart(frame, spec, key="contrast_chart")
     cfg = jobs[0].config
     st.caption(f"Accuracy is checked {'every epoch' if cfg.eval_every == 1 else f'every {cfg.eval_every} epochs'} "
                f"on the {min(cfg.train_size, cfg.eval_size):,} training images and a fixed set of "

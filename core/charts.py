@@ -3,12 +3,16 @@
 Live charts keep a fixed spec (fixed x domain, canvas renderer, no ARIA marks) so that, redrawn with
 more rows, the browser swaps the data in place instead of rebuilding the chart.
 """
+import functools
+import json
+
 import altair as alt
 import numpy as np
 import pandas as pd
 
 LIVE = {"embedOptions": {"renderer": "canvas"}}
 KEPT, DROPPED = "#2b7bba", "#d9d9d9"
+RUN_COLORS = "tableau10"  # clearly different colours for runs compared side by side
 
 
 def matrix_frame(M, fmt="{:.3g}"):
@@ -76,6 +80,32 @@ def network_chart(nodes, edges):
     return alt.layer(lines, dots, height=260, view=alt.ViewBackground(stroke=None))
 
 
+def _chart(df):
+    """A chart of df, or with no data yet (None): live_spec fills in the data at every redraw."""
+    return alt.Chart() if df is None else alt.Chart(df)
+
+
+@functools.lru_cache(maxsize=512)
+def _live_spec_json(kind, args):
+    spec = {"loss": loss_chart, "accuracy": accuracy_chart}[kind](None, *args).to_dict()
+    # Altair marks a chart without data with an "empty" dataset; drop it so the page's rows take its place.
+    spec.pop("data", None)
+    for layer in spec.get("layer", []):
+        if layer.get("data") == {"name": "empty"}:
+            del layer["data"]
+    spec.get("datasets", {}).pop("empty", None)
+    return json.dumps(spec)
+
+
+def live_spec(kind, *args):
+    """The Vega-Lite spec of loss_chart or accuracy_chart without its data, built once per setting.
+
+    Building and validating an Altair chart costs tens of milliseconds; a live page redraws twice a
+    second for every student, so pages pass this fixed spec and the new rows to st.vega_lite_chart.
+    """
+    return json.loads(_live_spec_json(kind, tuple(tuple(a) if isinstance(a, list) else a for a in args)))
+
+
 def _legend_toggle():
     return alt.selection_point(fields=["run"], bind="legend")
 
@@ -86,10 +116,11 @@ def loss_chart(df, max_epoch):
     df: columns run, epoch, moving_loss.
     """
     pick = _legend_toggle()
-    return alt.Chart(df).mark_line(strokeWidth=2).encode(
+    return _chart(df).mark_line(strokeWidth=2).encode(
         x=alt.X("epoch:Q", scale=alt.Scale(domain=[0, max_epoch]), title="epoch"),
         y=alt.Y("moving_loss:Q", title="moving loss", scale=alt.Scale(zero=True)),
-        color=alt.Color("run:N", title="run (click to highlight)", legend=alt.Legend(orient="bottom", columns=1)),
+        color=alt.Color("run:N", title="run (click to highlight)", legend=alt.Legend(orient="bottom", columns=1),
+                        scale=alt.Scale(scheme=RUN_COLORS)),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
         tooltip=["run:N", alt.Tooltip("epoch:Q", format=".2f"), alt.Tooltip("moving_loss:Q", format=".4f")],
     ).add_params(pick).properties(height=320, usermeta=LIVE).configure_mark(aria=False)
@@ -103,11 +134,12 @@ def accuracy_chart(df, max_epoch, chance=None, y_title="accuracy", runs=None):
     """
     pick = _legend_toggle()
     dots = alt.OverlayMarkDef(size=18) if max_epoch <= 50 else False  # hundreds of epochs: lines only
-    lines = alt.Chart(df).mark_line(point=dots).encode(
+    lines = _chart(df).mark_line(point=dots).encode(
         x=alt.X("epoch:Q", scale=alt.Scale(domain=[0, max_epoch]), title="epoch"),
         y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1]), title=y_title, axis=alt.Axis(format="%")),
         color=alt.Color("run:N", title="run (click to highlight)", legend=alt.Legend(orient="bottom", columns=1),
-                        scale=alt.Scale(domain=list(runs)) if runs else alt.Undefined),
+                        scale=alt.Scale(domain=list(runs), scheme=RUN_COLORS) if runs else
+                        alt.Scale(scheme=RUN_COLORS)),
         strokeDash=alt.StrokeDash("split:N", title="measured on", scale=alt.Scale(domain=["train", "test"]),
                                   legend=alt.Legend(orient="bottom")),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),

@@ -14,9 +14,13 @@ import sys
 import threading
 
 
+NICENESS = 10  # training yields the CPU to the web server, so pages stay quick while the workers are busy
+
+
 def main(threads):
     for name in ("OMP_NUM_THREADS", "MXNET_CPU_WORKER_NTHREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[name] = str(threads)  # before MXNet loads, so its pools take this size
+    os.nice(NICENESS)
     out = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything else printed goes to stderr and cannot corrupt the event stream
 
