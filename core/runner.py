@@ -14,6 +14,7 @@ Identical configs share one job, so a class pressing Train with the defaults cos
 """
 import concurrent.futures
 import dataclasses
+import importlib
 import itertools
 import json
 import os
@@ -135,6 +136,7 @@ class Runner:
         self.worker_error = None
         self._workers = [_Worker(self._outbox, self.threads) for _ in range(self.max_workers)]
         self._ops = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="mxnet-ops")
+        self._ops.submit(importlib.import_module, "core.mx")  # MXNet loads (and first runs) on this thread
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="runner", daemon=True)
         self._thread.start()

@@ -76,3 +76,18 @@ def test_cli_bad_values_exit_2_with_one_line(args):
     result = run_cli(*args)
     assert result.returncode == 2
     assert len(result.stderr.strip().splitlines()) == 1 and "error" in result.stderr
+
+
+# The lesson's printed table (SEED-FACTS.md): train and test accuracy after each of its 10 epochs.
+LESSON_TABLE = [(0.8467, 0.8511), (0.9212, 0.9208), (0.9465, 0.9452), (0.9562, 0.9532), (0.9639, 0.9600),
+                (0.9691, 0.9651), (0.9727, 0.9672), (0.9754, 0.9699), (0.9786, 0.9729), (0.9802, 0.9726)]
+
+
+def test_the_lessons_run_reproduces_its_table(mnist):
+    """Full MNIST, the lesson's defaults, 10 epochs (about 25 s): every epoch within 0.02 (0.05 at epoch 0)."""
+    epochs = epochs_of(train(TrainConfig(), mnist))
+    assert len(epochs) == 10
+    for e, (train_acc, test_acc) in zip(epochs, LESSON_TABLE):
+        tolerance = 0.05 if e["epoch"] == 0 else 0.02
+        assert abs(e["train_acc"] - train_acc) <= tolerance and abs(e["test_acc"] - test_acc) <= tolerance, e
+    assert epochs[-1]["test_acc"] >= 0.97
