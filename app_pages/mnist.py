@@ -38,6 +38,7 @@ def submit(cfg):
     if job.id not in runs:
         runs.append(job.id)
     st.session_state.mnist_current = job.id
+    return job
 
 
 def session_jobs():
@@ -178,8 +179,9 @@ def main():
         fixed, notes = from_values(values, DEFAULTS)
         for note in notes:
             st.warning(note, icon=":material/tune:")
-        submit(TrainConfig(**fixed))
+        job = submit(TrainConfig(**fixed))
         st.session_state.mnist_live = True
+        ui.wait_for_first_point(job)
     current = ui.get_runner().get(st.session_state.get("mnist_current"), ui.viewer_id())
     actions_ui(current)
     st.fragment(live_ui, run_every=0.5 if st.session_state.get("mnist_live") else None)()

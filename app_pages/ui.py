@@ -5,6 +5,7 @@ a bad link value, so `fix_link` checks the raw values first against core.config,
 with clamped values, and returns notes that the page shows.
 """
 import atexit
+import time
 import uuid
 from urllib.parse import urlencode
 
@@ -116,6 +117,15 @@ def share_link_ui(values, defaults):
         st.caption("Copy this link into the class chat; it opens the page with these settings. "
                    "Add hide=name1,name2 to hide controls from students.")
         st.code(url, language=None)
+
+
+def wait_for_first_point(job, timeout=0.8):
+    """Right after Train, give a warm worker a moment to report its first loss, so this very rerun draws it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and job.status in ("queued", "running") and not job.of_kind("batch"):
+        if job.status == "queued" and job.position > 0 and get_runner().busy_workers() == get_runner().max_workers:
+            return  # it has to wait its turn: show the queue position now
+        time.sleep(0.02)
 
 
 def guarded(page_main):

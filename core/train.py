@@ -91,7 +91,8 @@ def train(cfg=TrainConfig(), mnist=None, should_stop=None):
             loss.backward()  # gradient of the SUM over the batch, as in the lesson
             sgd(params, cfg.lr)
             nd.mean(loss, out=batch_means[j:j + 1])
-            if j + 1 - synced == SYNC_EVERY or j + 1 == batches_per_epoch:
+            first_point = step == 0 and j + 1 == loss_every  # the live chart's first point, as early as possible
+            if j + 1 - synced == SYNC_EVERY or j + 1 == batches_per_epoch or first_point:
                 # Reading values back waits for the device, so do it for many batches at once.
                 for value in batch_means[synced:j + 1].asnumpy().tolist():
                     step += 1
