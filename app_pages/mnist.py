@@ -140,9 +140,7 @@ def predictions_ui(job):
     st.caption(f"The first {len(done['labels'])} test images; {wrong} mistakes, marked with ✗.")
     images = [np.array(img, dtype=np.uint8).reshape(28, 28) for img in done["images"]]
     captions = [f"{p} ✓" if p == t else f"{p} ✗ (true {t})" for p, t in zip(done["predicted"], done["labels"])]
-    cols = st.columns(12)
-    for i, (img, cap) in enumerate(zip(images, captions)):
-        cols[i % 12].image(255 - img, caption=cap, width=56)
+    st.image([255 - img for img in images], caption=captions, width=64)
 
 
 def explain_ui():

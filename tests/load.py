@@ -173,8 +173,8 @@ def main(argv=None):
                   f"saw queue position: {'yes' if s['queued'] else 'no '}, finished: {'yes' if s['done'] else 'NO'}")
         for i, (s, page) in enumerate(zip(seen, pages)):
             if not s["done"]:
-                status = page.locator("[data-testid='stAlert'], [data-testid='stProgress']").all_inner_texts()
-                print(f"  student {i + 1} still shows: {status}")
+                text = page.locator("body").inner_text()
+                print(f"  student {i + 1} still shows: {text[:600]!r}")
         print(f"students who saw a live chart: {sum(s['live'] for s in seen)} of {len(seen)}; "
               f"saw a queue position: {sum(s['queued'] for s in seen)}; errors anywhere: {errors}")
         renders = [t for _, t in slider_times]
