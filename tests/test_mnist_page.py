@@ -1,27 +1,13 @@
 """The MNIST page under AppTest: defaults, a short run, a second run compared, link values clamped."""
-import time
-
-from streamlit.testing.v1 import AppTest
-
-from tests.conftest import ROOT
+from tests import apptest
 
 
 def open_page(**query):
-    at = AppTest.from_file(f"{ROOT}/streamlit_app.py", default_timeout=60)
-    at.query_params.update({k: str(v) for k, v in query.items()})
-    at.run()
-    at.switch_page("app_pages/mnist.py")
-    return at.run()
+    return apptest.open_page("app_pages/mnist.py", **query)
 
 
 def run_until(at, done, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        time.sleep(0.3)
-        at.run()
-        if done(at):
-            return at
-    raise AssertionError("timed out; page shows " + str([e.value for e in at.markdown][:5]))
+    return apptest.run_until(at, done, timeout)
 
 
 def test_renders_with_the_lessons_defaults():

@@ -1,19 +1,11 @@
 """The random-labels page under AppTest: defaults, a short contrast run, the sweep, bad link values."""
-import time
-
-from streamlit.testing.v1 import AppTest
-
-from tests.conftest import ROOT
+from tests import apptest
 
 KEYS = ("label_noise", "drop_prob", "train_size", "epochs", "seed", "inputs")
 
 
 def open_page(**query):
-    at = AppTest.from_file(f"{ROOT}/streamlit_app.py", default_timeout=60)
-    at.query_params.update({k: str(v) for k, v in query.items()})
-    at.run()
-    at.switch_page("app_pages/random_labels.py")
-    return at.run()  # the first run anywhere starts the runner's workers
+    return apptest.open_page("app_pages/random_labels.py", **query)
 
 
 def values(at):
@@ -21,13 +13,7 @@ def values(at):
 
 
 def run_until(at, done, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        time.sleep(0.3)
-        at.run()
-        if done(at):
-            return at
-    raise AssertionError("timed out; progress shows " + str([p.proto.text for p in at.get("progress")]))
+    return apptest.run_until(at, done, timeout)
 
 
 def bullets(at):

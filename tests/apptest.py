@@ -1,0 +1,27 @@
+"""Helpers for page tests under Streamlit's AppTest: open a page through the router, poll until a state."""
+import time
+
+from streamlit.testing.v1 import AppTest
+
+from tests.app_server import ROOT
+
+
+def open_page(path, **query):
+    """The app run through streamlit_app.py with these link parameters, switched to the page at `path`."""
+    at = AppTest.from_file(f"{ROOT}/streamlit_app.py", default_timeout=60)
+    at.query_params.update({k: str(v) for k, v in query.items()})
+    at.run()  # the first run anywhere starts the runner's workers
+    at.switch_page(path)
+    return at.run()
+
+
+def run_until(at, done, timeout=90):
+    """Rerun the page (as its live fragment would) until done(at) holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        time.sleep(0.3)
+        at.run()
+        if done(at):
+            return at
+    raise AssertionError(f"timed out; the page shows {[e.value for e in at.markdown][:5]} and progress "
+                         f"{[p.proto.text for p in at.get('progress')]}")
