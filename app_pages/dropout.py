@@ -118,9 +118,10 @@ At prediction no unit is dropped. Inverted dropout, the code on this page, alrea
 $1-p$ while training, so each unit's expected value is the same in both phases and prediction uses the plain
 net: nothing is rescaled. The original form of dropout does the reverse with the same expectation: train with
 the mask alone (no division), then at prediction multiply each unit's outgoing weights by the keep probability
-$1-p$. Either way the full net stands in for averaging the predictions of all thinned nets, each weighted by
-how likely its mask is: exactly when dropout feeds a single linear layer, approximately (but well) once
-nonlinearities follow.
+$1-p$. Either way the full net stands in for averaging all the thinned nets, each weighted by how likely its
+mask is. That is exact for the scores of a linear layer fed by dropout (and, with a softmax on those scores,
+it gives exactly the normalised geometric mean of the thinned nets' predictions); once further nonlinearities
+follow it is an approximation, a good one in practice.
 """)
 
 

@@ -134,6 +134,7 @@ class Runner:
         self._queue = []
         self._ids = itertools.count(1)
         self.worker_error = None
+        self.loop_errors = []  # unexpected errors the runner's thread survived (for the logs and tests)
         self._workers = [_Worker(self._outbox, self.threads) for _ in range(self.max_workers)]
         self._ops = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="mxnet-ops")
         self._ops.submit(importlib.import_module, "core.mx")  # MXNet loads (and first runs) on this thread
@@ -256,11 +257,14 @@ class Runner:
             except queue.Empty:
                 worker = job_id = event = None
             with self._lock:
-                if event is not None:
-                    self._record(worker, job_id, event)
-                self._check_workers()
-                self._dispatch()
-                self._abandon()
+                try:
+                    if event is not None:
+                        self._record(worker, job_id, event)
+                    self._check_workers()
+                    self._dispatch()
+                    self._abandon()
+                except Exception as err:  # noqa: BLE001 - this thread must outlive any one bad event
+                    self.loop_errors.append(repr(err))
 
     def _record(self, worker, job_id, event):
         if job_id is None:
@@ -293,9 +297,10 @@ class Runner:
                               f"(exit code {w.process.returncode}). Press Train to run it again.")
                 self._workers[i] = _Worker(self._outbox, self.threads)
             elif w.stop_requested and time.monotonic() - w.stop_requested > self.hard_stop_after:
-                self._end(w.job, STOPPED, w.job.halt_message)
+                if w.job is not None:
+                    self._end(w.job, STOPPED, w.job.halt_message)
                 w.kill()
-                w.job = None
+                w.job = w.stop_requested = None
 
     def _dispatch(self):
         for w in self._workers:

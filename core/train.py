@@ -32,9 +32,11 @@ def prepare(cfg, mnist):
     X, y = subset(mnist.train_X, mnist.train_y, cfg.train_size, cfg.seed)
     X = corrupt_inputs(X, cfg.inputs, cfg.seed)
     y_noisy = noisy_labels(y, cfg.label_noise, cfg.seed + 1) if cfg.label_noise else y
-    test_X = corrupt_inputs(mnist.test_X, cfg.inputs, cfg.seed) if cfg.inputs == "gaussian" else mnist.test_X
-    if cfg.inputs == "shuffled":  # the same fixed permutation applies to test images
-        test_X = corrupt_inputs(mnist.test_X, "shuffled", cfg.seed)
+    test_X = mnist.test_X
+    if cfg.inputs == "shuffled":  # the same fixed permutation of pixel positions as the training images
+        test_X = corrupt_inputs(test_X, "shuffled", cfg.seed)
+    elif cfg.inputs != "pixels":  # fresh random draws, so test inputs are not copies of training inputs
+        test_X = corrupt_inputs(test_X, cfg.inputs, cfg.seed + 3)
     train_eval = _eval_subset(X, y_noisy, cfg.eval_size, cfg.seed)
     test_eval = _eval_subset(test_X, mnist.test_y, cfg.eval_size, cfg.seed)
     to_nd = lambda a: nd.array(a, dtype=a.dtype)  # noqa: E731

@@ -27,16 +27,16 @@ def main(threads):
     def emit(job_id, event):
         out.write(json.dumps({"job": job_id, **event}) + "\n")
 
-    jobs, current, stop = queue.Queue(), [None], threading.Event()
+    jobs, stopped, closed = queue.Queue(), set(), threading.Event()
 
     def read_commands():
         for line in sys.stdin:
             message = json.loads(line)
             if "run" in message:
                 jobs.put(message)
-            elif message.get("stop") == current[0]:
-                stop.set()
-        stop.set()  # stdin closed: the runner is gone or shutting down, so stop and exit
+            elif "stop" in message:
+                stopped.add(message["stop"])  # also for a job not started yet: it then ends at once
+        closed.set()  # stdin closed: the runner is gone or shutting down, so stop and exit
         jobs.put(None)
 
     threading.Thread(target=read_commands, daemon=True).start()
@@ -52,14 +52,14 @@ def main(threads):
         return
     emit(None, {"kind": "ready", "pid": os.getpid()})
     for message in iter(jobs.get, None):
-        current[0] = message["run"]
-        stop.clear()
+        job_id = message["run"]
         try:
-            for event in train(TrainConfig(**message["config"]), mnist, should_stop=stop.is_set):
-                emit(message["run"], event)
+            for event in train(TrainConfig(**message["config"]), mnist,
+                               should_stop=lambda: job_id in stopped or closed.is_set()):
+                emit(job_id, event)
         except Exception as err:  # noqa: BLE001 - a failed job, not a dead worker
-            emit(message["run"], {"kind": "done", "status": "failed", "message": f"The run failed: {err}"})
-        current[0] = None
+            emit(job_id, {"kind": "done", "status": "failed", "message": f"The run failed: {err}"})
+        stopped.discard(job_id)
         gc.collect()  # gluon blocks hold reference cycles; free the finished run's arrays now
 
 

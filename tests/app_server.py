@@ -1,6 +1,7 @@
 """Start the real app with `streamlit run` on a free loopback port (for browser tests and the load script)."""
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -9,6 +10,8 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHROMIUM = "/usr/bin/chromium"
+# The Train button's accessible name; Streamlit 1.65 (Python 3.10) reads its icon's name too: "play_arrow Train".
+TRAIN = re.compile(r"^(\w+\s+)?Train$")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 

@@ -8,7 +8,7 @@ import statistics
 
 from playwright.sync_api import sync_playwright
 
-from tests.app_server import CHROMIUM, CHROMIUM_ARGS, running_app
+from tests.app_server import CHROMIUM, CHROMIUM_ARGS, TRAIN, running_app
 
 CLICK_AND_WAIT = """() => new Promise(resolve => {
   const train = [...document.querySelectorAll('button')].find(b => b.innerText.trim().endsWith('Train'));
@@ -26,7 +26,7 @@ def main():
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.goto(f"{url}/mnist")
-        page.get_by_role("button", name="Train", exact=True).wait_for(timeout=60_000)
+        page.get_by_role("button", name=TRAIN).wait_for(timeout=60_000)
         page.wait_for_timeout(3000)  # the workers finish starting
         times = []
         for seed in range(800, 806):

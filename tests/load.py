@@ -14,7 +14,7 @@ import time
 
 from playwright.sync_api import sync_playwright
 
-from tests.app_server import CHROMIUM, CHROMIUM_ARGS, running_app
+from tests.app_server import CHROMIUM, CHROMIUM_ARGS, TRAIN, running_app
 
 
 def tree_rss_mb(pid):
@@ -144,12 +144,12 @@ def main(argv=None):
             page.goto(f"{url}/mnist?{query}")
             pages.append(page)
         for page in pages:
-            page.get_by_role("button", name="Train", exact=True).wait_for(timeout=60_000)
+            page.get_by_role("button", name=TRAIN).wait_for(timeout=60_000)
         for page in pages:
             page.evaluate(WATCH_JS)
         start, server_cpu = time.monotonic(), cpu_seconds(server.pid)
         for page in pages:
-            page.get_by_role("button", name="Train", exact=True).click()
+            page.get_by_role("button", name=TRAIN).click()
         print(f"{args.students} students pressed Train within {time.monotonic() - start:.2f} s")
         seen = [dict(queued=False, live=False, done=False, error=False, first_live=None) for _ in pages]
         slider_times, key = [], "ArrowLeft"

@@ -3,11 +3,13 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.app_server import TRAIN
+
 
 def test_train_runs_the_contrast_to_its_final_numbers(page, app_url):
     page.goto(app_url + "/random-labels?train_size=200&epochs=5")
     expect(page.get_by_role("heading", name="Memorising random labels")).to_be_visible(timeout=30_000)
-    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_role("button", name=TRAIN).click()
     expect(page.locator("[data-testid='stVegaLiteChart']").first).to_be_visible(timeout=30_000)
     for name in ("True labels, no dropout", "True labels, dropout 0.5", "Random labels, no dropout",
                  "Random labels, dropout 0.5"):

@@ -60,3 +60,14 @@ def test_missing_file_is_named(tmp_path):
     with pytest.raises(DataError) as err:
         check_files(tmp_path)
     assert "missing" in str(err.value) and "train-images-idx3-ubyte.gz" in str(err.value)
+
+
+def test_corrupted_inputs_apply_to_the_test_set_with_fresh_draws(mnist):
+    from core.config import TrainConfig
+    from core.train import prepare
+    train_X, _, (_, (test_X, _)) = prepare(TrainConfig(train_size=1000, inputs="gaussian", eval_size=1000), mnist)
+    assert (train_X.asnumpy() == test_X.asnumpy()).mean() < 0.5  # not copies of the training noise
+    shuffled = prepare(TrainConfig(train_size=1000, inputs="random", eval_size=1000), mnist)[2][1][0].asnumpy()
+    clean = prepare(TrainConfig(train_size=1000, inputs="pixels", eval_size=1000), mnist)[2][1][0].asnumpy()
+    assert not np.array_equal(shuffled, clean)  # the test images' pixels were moved too...
+    assert np.array_equal(np.sort(shuffled, axis=1), np.sort(clean, axis=1))  # ...within each image

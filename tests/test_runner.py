@@ -118,3 +118,21 @@ def test_ops_thread_runs_mxnet_calls_on_one_thread(runner):
     import threading
     names = {runner.call(lambda: threading.current_thread().name) for _ in range(5)}
     assert len(names) == 1 and threading.current_thread().name not in names
+
+
+def test_a_run_stopped_just_as_it_starts_halts_without_killing_the_worker():
+    r = Runner(max_workers=1)
+    try:
+        assert r.wait_ready(60)
+        pids = r.worker_pids()
+        first = r.submit(TrainConfig(epochs=1, seed=90, **TINY), viewer="v")
+        second = r.submit(TrainConfig(epochs=20, seed=91, train_size=20000), viewer="v")
+        while second.status != "running":
+            time.sleep(0.001)
+        r.stop(second.id, "v")
+        wait(second, 5)
+        assert first.status == "finished" and second.status == "stopped"
+        assert second.ended - second.started < 2.0 and r.worker_pids() == pids  # no hard kill needed
+        assert not r.loop_errors
+    finally:
+        r.shutdown()
