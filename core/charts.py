@@ -88,12 +88,16 @@ def _chart(df):
 @functools.lru_cache(maxsize=512)
 def _live_spec_json(kind, args):
     spec = {"loss": loss_chart, "accuracy": accuracy_chart}[kind](None, *args).to_dict()
-    # Altair marks a chart without data with an "empty" dataset; drop it so the page's rows take its place.
+    # Altair marks a chart without data with an "empty" dataset: drop it, so the page's rows take its place.
+    # Fixed layers (the chance line) keep their own few rows, written inline.
     spec.pop("data", None)
+    datasets = spec.pop("datasets", {})
     for layer in spec.get("layer", []):
-        if layer.get("data") == {"name": "empty"}:
+        name = layer.get("data", {}).get("name")
+        if name == "empty":
             del layer["data"]
-    spec.get("datasets", {}).pop("empty", None)
+        elif name in datasets:
+            layer["data"] = {"values": datasets[name]}
     return json.dumps(spec)
 
 
