@@ -1,11 +1,11 @@
 """Lesson 1: dropout on a small matrix, why the survivors are scaled, and what a mask does to a net."""
-import inspect
+import importlib
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import charts, ops, playground
+from core import charts
 from core.config import PARAMS
 from app_pages import ui
 
@@ -14,10 +14,15 @@ DEFAULTS = {name: PARAMS[name].default for name in NAMES}
 NET_SIZES = (4, 6, 6, 3)
 
 
+def _playground(name, *args):
+    # Runs on the runner's MXNet thread, so core.playground (and MXNet with it) is imported there only.
+    return getattr(importlib.import_module("core.playground"), name)(*args)
+
+
 @st.cache_data(max_entries=500, show_spinner=False)
 def compute(name, *args):
-    """playground.<name>(*args) on the runner's MXNet thread; results are shared by every session."""
-    return ui.get_runner().call(getattr(playground, name), *args)
+    """core.playground.<name>(*args) on the runner's MXNet thread; results are shared by every session."""
+    return ui.get_runner().call(_playground, name, *args)
 
 
 def next_seed():
@@ -129,7 +134,7 @@ def code_ui(output, drop_prob, seed):
     """The op's source beside its result on the current matrix."""
     st.header("Show the code")
     code, result = st.columns([3, 2])
-    code.code(inspect.getsource(ops.dropout), language="python", wrap_lines=True)
+    code.code(compute("dropout_source"), language="python", wrap_lines=True)
     result.markdown(f"`dropout(A, {drop_prob:g})` after `mx.random.seed({seed})`:")
     result.dataframe(pd.DataFrame(output).rename(columns=str), width="content")
 

@@ -1,12 +1,11 @@
 """Lesson 2: the lesson's MLP trained on MNIST, its moving loss live, runs compared side by side."""
-import io
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from core import charts
-from core.config import PARAMS, TrainConfig, from_values
+from core.config import TrainConfig, from_values
 from core.runner import QUEUED, RUNNING
 from app_pages import ui
 
@@ -42,9 +41,7 @@ def submit(cfg):
 
 
 def session_jobs():
-    runner, viewer = ui.get_runner(), ui.viewer_id()
-    jobs = [runner.get(i, viewer) for i in st.session_state.get("mnist_runs", [])]
-    return [j for j in jobs if j is not None]
+    return [j for j in ui.jobs(st.session_state.get("mnist_runs", [])) if j is not None]
 
 
 def label(job, jobs):
@@ -91,9 +88,8 @@ def runs_table_ui(jobs):
                                 for c in ("train acc", "test acc", "gap")})
 
 
-def live_ui():
-    """The status and charts; redrawn twice a second (as a fragment) while a run is going."""
-    jobs = session_jobs()
+def live_ui(jobs):
+    """The status and charts (redrawn live by ui.live_ui while a run is going)."""
     if not jobs:
         st.info("Press **Train** to start. The lesson's setup takes about a minute on full MNIST; "
                 "try 2,000 training images and 40 epochs for a run of about ten seconds.", icon=":material/info:")
@@ -101,11 +97,6 @@ def live_ui():
     current = ui.get_runner().get(st.session_state.get("mnist_current"), ui.viewer_id()) or jobs[-1]
     status_ui(current)
     charts_ui(jobs)
-    running = any(not j.finished for j in jobs)
-    if st.session_state.get("mnist_live") and not running:
-        st.session_state.mnist_live = False
-        st.rerun(scope="app")  # turns the polling off and shows the finished run's extras
-    st.session_state.mnist_live = running
 
 
 def actions_ui(current):
@@ -113,13 +104,11 @@ def actions_ui(current):
     cols = st.columns(3)
     if cols[0].button("Stop", key="stop", icon=":material/stop:", disabled=current is None or current.finished):
         ui.get_runner().stop(current.id, ui.viewer_id())
-        st.session_state.mnist_live = True
     if current is not None:
         twin_prob = 0.0 if max(current.config.drop_probs) > 0 else 0.5
         twin = "without dropout" if twin_prob == 0 else "with dropout 0.5"
         if cols[1].button(f"Train the twin {twin}", key="twin", icon=":material/compare_arrows:"):
             submit(current.config.with_dropout(twin_prob))
-            st.session_state.mnist_live = True
             st.rerun()  # redraw Stop and the twin button for the new current run
         cols[2].download_button("Curves as CSV", curves_csv(current), f"mnist-run-{current.id}.csv", "text/csv",
                                 key="download", icon=":material/download:", on_click="ignore")
@@ -177,12 +166,10 @@ def main():
         fixed, notes = from_values(values, DEFAULTS)
         for note in notes:
             st.warning(note, icon=":material/tune:")
-        job = submit(TrainConfig(**fixed))
-        st.session_state.mnist_live = True
-        ui.wait_for_first_point(job)
+        ui.wait_for_first_point(submit(TrainConfig(**fixed)))
     current = ui.get_runner().get(st.session_state.get("mnist_current"), ui.viewer_id())
     actions_ui(current)
-    st.fragment(live_ui, run_every=0.5 if st.session_state.get("mnist_live") else None)()
+    ui.live_ui(session_jobs, live_ui)
     jobs = session_jobs()
     if jobs:
         runs_table_ui(jobs)

@@ -85,26 +85,18 @@ def start(runner, key, configs):
     st.session_state[key] = ids
 
 
-def jobs_of(runner, key):
-    jobs = [runner.get(i, viewer=ui.viewer_id()) for i in st.session_state.get(key, [])]
+def jobs_of(key):
+    jobs = ui.jobs(st.session_state.get(key, []))
     return None if None in jobs else jobs
 
 
-def live_ui(runner, key, draw):
-    """Draw this session's jobs under `key`, redrawn twice a second while any runs, then once more in full."""
-    jobs = jobs_of(runner, key)
+def live_ui(key, draw):
+    """Draw this session's jobs under `key`, live while any runs."""
+    jobs = jobs_of(key)
     if jobs is None:
         return st.info("These runs are no longer kept on the server; press the button again.")
-    running = any(not j.finished for j in jobs)
-
-    def body():
-        now = jobs_of(runner, key) or jobs
-        draw(now)
-        if running and all(j.finished for j in now):
-            st.rerun(scope="app")  # a full run turns the polling off
-
     with st.container():  # its own place, so the two live sections are two fragments
-        st.fragment(body, run_every=0.5 if running else None)()
+        ui.live_ui(lambda: jobs_of(key) or jobs, draw)
 
 
 def contrast_ui(jobs):
@@ -150,13 +142,13 @@ def main():
         for job_id in mine:
             runner.stop(job_id, viewer=ui.viewer_id())
     if st.session_state.get("rl_contrast"):
-        live_ui(runner, "rl_contrast", contrast_ui)
+        live_ui("rl_contrast", contrast_ui)
         st.markdown(CONTRAST_TEXT)
     if st.session_state.get("rl_sweep"):
         st.subheader("Corruption sweep")
         if note := st.session_state.get("rl_sweep_note"):
             st.info(note, icon=":material/timer:")
-        live_ui(runner, "rl_sweep", sweep_ui)
+        live_ui("rl_sweep", sweep_ui)
     st.markdown(SWEEP_TEXT)
     ui.share_link_ui(values, DEFAULTS)
     with st.expander("Show the code", icon=":material/code:"):

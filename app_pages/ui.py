@@ -119,11 +119,33 @@ def share_link_ui(values, defaults):
         st.code(url, language=None)
 
 
+def jobs(ids):
+    """This session's jobs for these ids, in order; None where the runner has forgotten one."""
+    runner, viewer = get_runner(), viewer_id()
+    return [runner.get(i, viewer) for i in ids]
+
+
+def live_ui(get_jobs, draw):
+    """draw(get_jobs()) now and, while any of those jobs runs, twice a second as a fragment.
+
+    When the last one ends, one full rerun turns the polling off and lets the page show what follows a run.
+    """
+    running = any(not j.finished for j in get_jobs())
+
+    def body():
+        now = get_jobs()
+        draw(now)
+        if running and all(j.finished for j in now):
+            st.rerun(scope="app")
+
+    st.fragment(body, run_every=0.5 if running else None)()
+
+
 def wait_for_first_point(job, timeout=0.8):
     """Right after Train, give a warm worker a moment to report its first loss, so this very rerun draws it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and job.status in ("queued", "running") and not job.of_kind("batch"):
-        if job.status == "queued" and job.position > 0 and get_runner().busy_workers() == get_runner().max_workers:
+    runner, deadline = get_runner(), time.monotonic() + timeout
+    while time.monotonic() < deadline and not job.finished and not job.of_kind("batch"):
+        if job.status == "queued" and runner.busy_workers() == runner.max_workers:
             return  # it has to wait its turn: show the queue position now
         time.sleep(0.02)
 

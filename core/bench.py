@@ -11,8 +11,8 @@ import statistics
 import time
 
 from core.config import TrainConfig
-from core.data import load_mnist
-from core.model import init_params, layer_shapes
+from core.data import DATA_DIR, load_mnist
+from core.model import layer_shapes
 from core.mx import autograd, gluon, mx, nd
 from core.ops import relu, dropout, softmax_cross_entropy
 from core.train import train
@@ -21,7 +21,7 @@ from core.train import train
 def lesson_style(cfg, epochs):
     """The lesson's loop, written fresh: per-sample transform, dot layout, host sync every batch."""
     to_float = lambda data, label: (data.astype("float32") / 255, label.astype("float32"))  # noqa: E731
-    root = __import__("core.data", fromlist=["DATA_DIR"]).DATA_DIR
+    root = DATA_DIR
     train_data = gluon.data.DataLoader(gluon.data.vision.MNIST(root=root, train=True, transform=to_float),
                                        cfg.batch_size, shuffle=True)
     test_data = gluon.data.DataLoader(gluon.data.vision.MNIST(root=root, train=False, transform=to_float),

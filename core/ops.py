@@ -4,8 +4,7 @@ Each function takes ``F``, the MXNet namespace to build with: ``mx.nd`` (the def
 the op at once on NDArrays; ``mx.sym`` lets a HybridBlock compile the very same code into a
 graph. Read them as NDArray code.
 """
-import math
-
+from core.config import check
 from core.mx import nd
 
 
@@ -14,24 +13,19 @@ def relu(X, F=nd):
     return F.maximum(X, 0)
 
 
-def check_drop_prob(drop_prob):
-    """Raise ValueError unless drop_prob is a number in [0, 1]."""
-    if isinstance(drop_prob, bool) or not isinstance(drop_prob, (int, float)):
-        raise ValueError(f"drop_prob must be a number in [0, 1], got {drop_prob!r}")
-    if math.isnan(drop_prob) or not 0 <= drop_prob <= 1:
-        raise ValueError(f"drop_prob must be in [0, 1], got {drop_prob!r}")
+def keep_scale(drop_prob):
+    """The factor dropout multiplies survivors by: 1 / (1 - drop_prob), or 0 at drop_prob = 1."""
+    # Inverted dropout: scaling the kept units now keeps every unit's expected value equal to
+    # its input, so prediction time needs no rescaling. At drop_prob 1 nothing survives, and
+    # scale 0 avoids the division by zero.
+    return 1 / (1 - drop_prob) if drop_prob < 1 else 0.0
 
 
 def dropout(X, drop_prob, F=nd):
     """Zero each entry with probability drop_prob and scale the survivors by 1 / (1 - drop_prob)."""
-    check_drop_prob(drop_prob)
-    keep_prob = 1 - drop_prob
-    mask = F.random.uniform_like(X) < keep_prob
-    # Inverted dropout: scaling the kept units now keeps every unit's expected value equal to
-    # its input, so prediction time needs no rescaling. At keep_prob 0 nothing survives, and
-    # scale 0 avoids the division by zero.
-    scale = 1 / keep_prob if keep_prob > 0 else 0.0
-    return mask * X * scale
+    check("drop_prob", drop_prob)  # a number in [0, 1], as everywhere in the app
+    mask = F.random.uniform_like(X) < 1 - drop_prob
+    return mask * X * keep_scale(drop_prob)
 
 
 def softmax(y_linear, F=nd):

@@ -4,19 +4,22 @@ Each function seeds MXNet and then draws, so call it on the runner's one MXNet t
 (`Runner.call`): the seed and the draws it controls then cannot interleave with anyone else's.
 Arrays go in and come out as numpy; only the random draws and the op itself use MXNet.
 """
+import inspect
+
 import numpy as np
 import pandas as pd
 
 from core import ops
+from core.ops import keep_scale
 from core.mx import mx, nd
 
 # K = 1, 2, 3, 4, 6, 8, ..., 4096: about two points per doubling, even on a log axis.
 K_GRID = tuple(int(k) for k in np.unique(np.round(2 ** np.arange(0, 12.5, 0.5))))
 
 
-def keep_scale(drop_prob):
-    """The factor ops.dropout multiplies survivors by: 1 / (1 - drop_prob), or 0 at drop_prob = 1."""
-    return 1 / (1 - drop_prob) if drop_prob < 1 else 0.0
+def dropout_source():
+    """The source of the lesson's dropout op (and its scale), for the page to show."""
+    return inspect.getsource(ops.keep_scale) + "\n\n" + inspect.getsource(ops.dropout)
 
 
 def dropout_sample(A, drop_prob, seed):

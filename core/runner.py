@@ -54,7 +54,6 @@ class Job:
     status: str = QUEUED
     message: str = ""
     events: list = dataclasses.field(default_factory=list)
-    submitted: float = dataclasses.field(default_factory=time.monotonic)
     started: float = None
     ended: float = None
     total_batches: int = 0
@@ -99,10 +98,9 @@ class _Worker:
         threading.Thread(target=self._forward, args=(outbox,), daemon=True).start()
 
     def _forward(self, outbox):
-        for line in self.process.stdout:
+        for line in self.process.stdout:  # ends when the worker exits; the runner notices by polling it
             event = json.loads(line)
             outbox.put((self, event.pop("job"), event))
-        outbox.put((self, None, {"kind": "exit"}))
 
     def send(self, message):
         try:
@@ -184,10 +182,6 @@ class Runner:
         """Forget a worker start-up error (e.g. after the data files were restored) and start workers again."""
         with self._lock:
             self.worker_error = None
-
-    def queue_length(self):
-        with self._lock:
-            return len(self._queue)
 
     def busy_workers(self):
         with self._lock:

@@ -19,3 +19,22 @@ def test_home_page_renders_and_links_the_lessons():
     assert "Dropout" in at.title[0].value
     text = " ".join(m.value for m in at.markdown)
     assert "probability" in text
+
+
+def test_pages_never_import_mxnet_on_a_script_thread():
+    code = """
+import importlib.abc, sys, threading
+importers = []
+class Spy(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "mxnet":
+            importers.append(threading.current_thread().name)
+sys.meta_path.insert(0, Spy())
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file("streamlit_app.py", default_timeout=60).run()
+for page in ("app_pages/dropout.py", "app_pages/mnist.py", "app_pages/random_labels.py"):
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+assert importers and all(name.startswith("mxnet-ops") for name in importers), importers
+"""
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)

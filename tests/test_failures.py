@@ -4,11 +4,10 @@ import shutil
 
 import pytest
 import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 import core.data
 from core.data import MNIST_FILES
-from tests.conftest import ROOT
+from tests import apptest
 
 
 @pytest.fixture
@@ -23,9 +22,7 @@ def damaged_data(tmp_path, monkeypatch):
 
 
 def page(path):
-    at = AppTest.from_file(f"{ROOT}/streamlit_app.py", default_timeout=60).run()
-    at.switch_page(path)
-    return at.run()
+    return apptest.open_page(path)
 
 
 @pytest.mark.parametrize("path", ["app_pages/mnist.py", "app_pages/random_labels.py"])
