@@ -55,8 +55,12 @@ def evaluate_accuracy(predict, X, y, batch_size=EVAL_BATCH):
     return float(correct.asscalar()) / len(y)
 
 
-def train(cfg=TrainConfig(), mnist=None, should_stop=None):
-    """Train the lesson's MLP on `cfg`, yielding events; stops between batches once should_stop() is true."""
+def train(cfg=TrainConfig(), mnist=None, should_stop=None, trained=None):
+    """Train the lesson's MLP on `cfg`, yielding events; stops between batches once should_stop() is true.
+
+    When `trained` is a list, a finished run appends its final parameters [W1, b1, W2, b2, W3, b3] to it
+    (each W holds one row per unit, the layout core.model.net reads).
+    """
     if mnist is None:
         from core.data import load_mnist
         mnist = load_mnist()
@@ -110,6 +114,8 @@ def train(cfg=TrainConfig(), mnist=None, should_stop=None):
                    "train_acc": evaluate_accuracy(predict, *train_eval),
                    "test_acc": evaluate_accuracy(predict, *test_eval),
                    "seconds": time.perf_counter() - start}
+    if trained is not None:
+        trained.extend(p.copy() for p in params)
     yield _done("finished", f"Finished {cfg.epochs} epochs.", cfg.epochs,
                 predictions=_predictions(predict, test_eval))
 
