@@ -8,8 +8,8 @@ from tests.conftest import ROOT
 
 
 def test_core_never_imports_streamlit():
-    code = ("import sys, core.ops, core.model, core.data, core.train, core.runner, core.config, core.charts, "
-            "core.worker, core.bench, core.playground, core.memorize; assert 'streamlit' not in sys.modules, 'core imported streamlit'")
+    code = ("import sys, core.ops, core.model, core.data, core.train, core.runner, core.runner.local, core.runner.tasks, core.config, core.charts, "
+            "core.runner.worker, core.bench, core.playground, core.memorize; assert 'streamlit' not in sys.modules, 'core imported streamlit'")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 

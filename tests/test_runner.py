@@ -88,7 +88,7 @@ def test_killed_worker_fails_its_run_and_the_next_run_works(runner):
     job = runner.submit(TrainConfig(epochs=30, seed=60, train_size=20000), viewer="k")
     while not job.of_kind("batch"):
         time.sleep(0.01)
-    pid = next(w.process.pid for w in runner._workers if w.job is job)
+    pid = next(w.pid for w in runner._workers if w.job is job)
     os.kill(pid, signal.SIGKILL)
     wait(job, 10)
     assert job.status == "failed" and "stopped unexpectedly" in job.message
@@ -136,3 +136,24 @@ def test_a_run_stopped_just_as_it_starts_halts_without_killing_the_worker():
         assert not r.loop_errors
     finally:
         r.shutdown()
+
+
+def test_a_pinned_run_finishes_after_its_viewer_leaves_and_listeners_hear_once():
+    ended = []
+    r = Runner(max_workers=1, abandon_after=0.3)
+    try:
+        r.add_listener(lambda job: ended.append((job.id, job.status)))
+        assert r.wait_ready(60)
+        pinned = r.submit(TrainConfig(epochs=3, seed=95, **TINY), viewer="left", pin=True)
+        plain = r.submit(TrainConfig(epochs=50, seed=96, train_size=20000), viewer="left")
+        wait(pinned, 30)
+        wait(plain, 30)
+        assert pinned.status == "finished" and plain.status == "stopped"
+        assert sorted(ended) == sorted([(pinned.id, "finished"), (plain.id, "stopped")])
+    finally:
+        r.shutdown()
+
+
+def test_unknown_task_kinds_are_refused(runner):
+    with pytest.raises(TypeError):
+        runner.submit(("not", "a task"), viewer="z")

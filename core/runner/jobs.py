@@ -1,56 +1,42 @@
-"""Runs training jobs in worker processes that own MXNet, for every Streamlit session at once.
+"""The job table: one job per task, shared by every Streamlit session, run by a backend that owns MXNet.
 
 Streamlit calls the page script on a new thread for every session and every rerun, while MXNet 1.x
-wants all calls from one thread. So MXNet never runs on a script thread: training runs in worker
-processes started here (each loads MNIST once and keeps it), small array ops run on one dedicated
-thread, and pages only submit a config and read a Job's state.
+wants all calls from one thread. So MXNet never runs on a script thread: jobs run in a backend's slots
+(worker processes here, Ray actors on a cluster), small array ops run on one dedicated thread, and
+pages only submit a task and read a Job's state.
 
     runner = Runner()
     job = runner.submit(TrainConfig(epochs=1, train_size=2000), viewer="session-1")
     while not job.finished: time.sleep(0.2)
     runner.shutdown()
 
-Identical configs share one job, so a class pressing Train with the defaults costs one run.
+Identical tasks share one job, so a class pressing Train with the defaults costs one run.
 """
 import concurrent.futures
 import dataclasses
 import importlib
 import itertools
-import json
 import os
 import queue
-import subprocess
-import sys
 import threading
 import time
 from collections import OrderedDict
 
-from core.config import TrainConfig
+from core.runner import tasks
+from core.runner.capacity import available_cores
 
 QUEUED, RUNNING, FINISHED, STOPPED, FAILED, DIVERGED = "queued", "running", "finished", "stopped", "failed", "diverged"
 ENDED = (FINISHED, STOPPED, FAILED, DIVERGED)
-PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-
-def available_cores():
-    """CPU cores this process may use: its affinity mask, capped by the cgroup's CPU quota."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    try:
-        with open("/sys/fs/cgroup/cpu.max") as f:
-            quota, period = f.read().split()
-        if quota != "max":
-            cores = min(cores, max(1, int(int(quota) / int(period))))
-    except (OSError, ValueError):
-        pass
-    return max(1, cores)
+__all__ = ["Job", "Runner", "make_backend", "available_cores"]
 
 
 @dataclasses.dataclass
 class Job:
-    """One training run and everything any session may read about it. Only the runner writes it."""
+    """One run of a task and everything any session may read about it. Only the runner writes it."""
 
     id: int
-    config: TrainConfig
+    config: object  # the task: a TrainConfig, or another kind registered in core.runner.tasks
     status: str = QUEUED
     message: str = ""
     events: list = dataclasses.field(default_factory=list)
@@ -60,6 +46,7 @@ class Job:
     steps_done: int = 0
     position: int = 0  # place in the queue, 1 = next; 0 when not queued
     viewers: dict = dataclasses.field(default_factory=dict)  # viewer -> last time it looked
+    pinned: bool = False  # kept running when nobody watches (e.g. a class run whose student closed the tab)
     halt_message: str = "Stopped on request."
 
     @property
@@ -86,54 +73,35 @@ class Job:
         return [e for e in list(self.events) if e["kind"] == kind]
 
 
-class _Worker:
-    """One `python -m core.worker` process, and a thread that forwards its events to the runner."""
-
-    def __init__(self, outbox, threads):
-        self.process = subprocess.Popen([sys.executable, "-m", "core.worker", str(threads)], cwd=PROJECT_ROOT,
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
-        self.job = None
-        self.stop_requested = None  # when a stop was asked for, to escalate if it is ignored
-        self.ready = False
-        threading.Thread(target=self._forward, args=(outbox,), daemon=True).start()
-
-    def _forward(self, outbox):
-        for line in self.process.stdout:  # ends when the worker exits; the runner notices by polling it
-            event = json.loads(line)
-            outbox.put((self, event.pop("job"), event))
-
-    def send(self, message):
-        try:
-            self.process.stdin.write(json.dumps(message) + "\n")
-            self.process.stdin.flush()
-        except (BrokenPipeError, OSError):
-            pass  # the worker died; the runner notices and replaces it
-
-    def alive(self):
-        return self.process.poll() is None
-
-    def kill(self):
-        if self.alive():
-            self.process.kill()
-        self.process.wait(5)
+def make_backend(address=None, max_workers=None):
+    """The backend RUNNER_ADDRESS names: unset for local worker processes, 'ray' or 'ray://host:port' for Ray."""
+    address = (os.environ.get("RUNNER_ADDRESS", "") if address is None else address).strip()
+    if not address or address == "local":
+        from core.runner.local import LocalBackend
+        return LocalBackend(max_workers)
+    if address == "ray" or address.startswith("ray://"):
+        from core.runner.ray_backend import RayBackend
+        return RayBackend(address, max_workers)
+    raise ValueError(f"RUNNER_ADDRESS must be empty, 'ray' or 'ray://host:port', not {address[:60]!r}")
 
 
 class Runner:
-    """Owns the worker processes, the FIFO queue of jobs and a bounded cache of finished ones."""
+    """The job table: the FIFO queue, a bounded cache of finished jobs, and the backend's slots."""
 
-    def __init__(self, max_workers=None, keep=64, abandon_after=60.0, hard_stop_after=3.0):
-        self.max_workers = max_workers or available_cores()
-        self.threads = max(1, available_cores() // self.max_workers)
+    def __init__(self, max_workers=None, keep=64, abandon_after=60.0, hard_stop_after=3.0, backend=None):
+        self.backend = backend or make_backend(max_workers=max_workers)
+        self.max_workers = self.backend.size
         self.keep, self.abandon_after, self.hard_stop_after = keep, abandon_after, hard_stop_after
         self._outbox = queue.Queue()
         self._lock = threading.RLock()
-        self._jobs = OrderedDict()  # config -> Job, least recently used first
+        self._jobs = OrderedDict()  # task -> Job, least recently used first
         self._by_id = {}
         self._queue = []
         self._ids = itertools.count(1)
+        self._listeners = []
         self.worker_error = None
         self.loop_errors = []  # unexpected errors the runner's thread survived (for the logs and tests)
-        self._workers = [_Worker(self._outbox, self.threads) for _ in range(self.max_workers)]
+        self._workers = [self.backend.start_slot(self._outbox) for _ in range(self.max_workers)]
         self._ops = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="mxnet-ops")
         self._ops.submit(importlib.import_module, "core.mx")  # MXNet loads (and first runs) on this thread
         self._closed = False
@@ -141,17 +109,22 @@ class Runner:
         self._thread.start()
 
     # ---- what pages call -------------------------------------------------------------------
-    def submit(self, cfg, viewer=None):
-        """The job for cfg: an existing one (queued, running or finished) or a new one at the queue's end."""
+    def submit(self, task, viewer=None, pin=False):
+        """The job for task: an existing one (queued, running or finished) or a new one at the queue's end.
+
+        pin=True keeps the job running when all its viewers leave (an explicit stop still stops it).
+        """
+        tasks.kind_of(task)  # refuse what no worker can run, here rather than in the worker
         with self._lock:
-            job = self._jobs.get(cfg)
+            job = self._jobs.get(task)
             if job is None or job.status in (STOPPED, FAILED):
-                job = Job(next(self._ids), cfg)
-                self._jobs[cfg] = self._by_id[job.id] = job
+                job = Job(next(self._ids), task)
+                self._jobs[task] = self._by_id[job.id] = job
                 self._queue.append(job)
                 self._renumber()
                 self._trim()
-            self._jobs.move_to_end(cfg)
+            self._jobs.move_to_end(task)
+            job.pinned = job.pinned or pin
             self._touch(job, viewer)
             return job
 
@@ -174,6 +147,12 @@ class Runner:
                 self._halt(job, "Stopped on request.")
             return job
 
+    def add_listener(self, fn):
+        """Call fn(job) once whenever a job ends. It runs under the table's lock: keep it quick."""
+        with self._lock:
+            if fn not in self._listeners:
+                self._listeners.append(fn)
+
     def call(self, fn, *args, timeout=30, **kwargs):
         """Run fn on the one thread that makes this process's MXNet calls, and return its result."""
         return self._ops.submit(fn, *args, **kwargs).result(timeout)
@@ -189,7 +168,7 @@ class Runner:
 
     def worker_pids(self):
         with self._lock:
-            return [w.process.pid for w in self._workers if w.alive()]
+            return [w.pid for w in self._workers if w.alive()]
 
     def wait_ready(self, timeout=60):
         """Block until every worker has loaded MNIST (or one reported an error); True when all are ready."""
@@ -205,14 +184,7 @@ class Runner:
         """Stop every job and worker; nothing is left running."""
         self._closed = True
         self._thread.join(5)
-        for w in self._workers:
-            w.process.stdin.close()  # the worker's loop ends when its stdin closes
-        for w in self._workers:
-            try:
-                w.process.wait(2)
-            except subprocess.TimeoutExpired:
-                pass
-            w.kill()
+        self.backend.shutdown(self._workers)
         self._ops.shutdown(wait=False)
 
     # ---- the runner's own thread -------------------------------------------------------------
@@ -225,9 +197,9 @@ class Runner:
             job.position = i
 
     def _trim(self):
-        ended = [cfg for cfg, job in self._jobs.items() if job.finished]
-        for cfg in ended[:max(0, len(self._jobs) - self.keep)]:
-            del self._by_id[self._jobs.pop(cfg).id]
+        ended = [task for task, job in self._jobs.items() if job.finished]
+        for task in ended[:max(0, len(self._jobs) - self.keep)]:
+            del self._by_id[self._jobs.pop(task).id]
 
     def _halt(self, job, message):
         if job.status == QUEUED:
@@ -238,11 +210,18 @@ class Runner:
             job.halt_message = message
             for w in self._workers:
                 if w.job is job and w.stop_requested is None:
-                    w.send({"stop": job.id})
+                    w.stop(job.id)
                     w.stop_requested = time.monotonic()
 
     def _end(self, job, status, message):
+        if job.finished:
+            return
         job.status, job.message, job.ended, job.position = status, message, time.monotonic(), 0
+        for fn in self._listeners:
+            try:
+                fn(job)
+            except Exception as err:  # noqa: BLE001 - a listener's bug must not stop the table
+                self.loop_errors.append(f"listener: {err!r}")
 
     def _loop(self):
         while not self._closed:
@@ -288,8 +267,8 @@ class Runner:
             if not w.alive() and not self._closed and not self.worker_error:
                 if w.job is not None and not w.job.finished:
                     self._end(w.job, FAILED, f"The worker running this job stopped unexpectedly "
-                              f"(exit code {w.process.returncode}). Press Train to run it again.")
-                self._workers[i] = _Worker(self._outbox, self.threads)
+                              f"(exit code {w.exit_code}). Press Train to run it again.")
+                self._workers[i] = self.backend.start_slot(self._outbox)
             elif w.stop_requested and time.monotonic() - w.stop_requested > self.hard_stop_after:
                 if w.job is not None:
                     self._end(w.job, STOPPED, w.job.halt_message)
@@ -304,12 +283,14 @@ class Runner:
                 job = self._queue.pop(0)
                 w.job, w.stop_requested, job.status, job.started = job, None, RUNNING, time.monotonic()
                 job.position = 0
-                w.send({"run": job.id, "config": dataclasses.asdict(job.config)})
+                w.run(job.id, tasks.encode(job.config))
                 self._renumber()
 
     def _abandon(self):
         now = time.monotonic()
         for job in list(self._by_id.values()):
-            if not job.finished and job.viewers and all(now - t > self.abandon_after for t in job.viewers.values()):
+            if job.finished or job.pinned or not job.viewers:
+                continue
+            if all(now - t > self.abandon_after for t in job.viewers.values()):
                 job.viewers.clear()
                 self._halt(job, "Stopped: nobody was watching it.")

@@ -1,9 +1,9 @@
-"""A training worker process: python -m core.worker THREADS
+"""A worker process: python -m core.runner.worker THREADS
 
 It owns MXNet for its whole life: it limits MXNet's threads, loads MNIST once, then runs the jobs
 it is sent. Protocol, one JSON object per line:
-  stdin:  {"run": JOB_ID, "config": {...TrainConfig fields}}  or  {"stop": JOB_ID}
-  stdout: {"job": JOB_ID or null, "kind": ..., ...event fields}  (see core.train for the events)
+  stdin:  {"run": JOB_ID, "kind": "train" | "predict", "config": {...}}  or  {"stop": JOB_ID}
+  stdout: {"job": JOB_ID or null, "kind": ..., ...event fields}  (see core.runner.tasks for the events)
 A reader thread takes stop requests while the main thread trains, so a stop lands between batches.
 """
 import gc
@@ -43,6 +43,7 @@ def main(threads):
     try:
         from core.config import TrainConfig
         from core.data import load_mnist
+        from core.runner import tasks
         from core.train import train
         mnist = load_mnist()
         for _ in train(TrainConfig(epochs=1, train_size=200, eval_size=200), mnist):
@@ -54,8 +55,8 @@ def main(threads):
     for message in iter(jobs.get, None):
         job_id = message["run"]
         try:
-            for event in train(TrainConfig(**message["config"]), mnist,
-                               should_stop=lambda: job_id in stopped or closed.is_set()):
+            task = tasks.decode(message)
+            for event in tasks.events(task, mnist, should_stop=lambda: job_id in stopped or closed.is_set()):
                 emit(job_id, event)
         except Exception as err:  # noqa: BLE001 - a failed job, not a dead worker
             emit(job_id, {"kind": "done", "status": "failed", "message": f"The run failed: {err}"})
