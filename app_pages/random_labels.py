@@ -4,7 +4,7 @@ import inspect
 import streamlit as st
 
 from core import memorize
-from core.charts import accuracy_frame, live_spec, sweep_chart
+from core.charts import LIVE_ROWS, live_spec, sweep_chart
 from core.config import INPUT_KINDS, INPUT_LABELS, PARAMS, from_values
 from core.data import noisy_labels
 from app_pages import ui
@@ -104,7 +104,7 @@ def contrast_ui(jobs):
     if not all(j.finished for j in jobs):
         for name, job in runs:
             st.progress(1.0 if job.finished else job.progress, text=memorize.status_text(name, job))
-    frame = accuracy_frame([(name, job.events) for name, job in runs])
+    frame = LIVE_ROWS.tables(runs)[1]  # built once per new events, shared by every session watching
     spec = live_spec("accuracy", jobs[0].config.epochs, memorize.CHANCE, "accuracy", [name for name, _ in runs])
     st.vega_lite_chart(frame, spec, key="contrast_chart")
     cfg = jobs[0].config

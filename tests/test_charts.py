@@ -1,4 +1,7 @@
-"""Chart builders: the fixed live specs take the page's rows, and fixed layers keep their own data."""
+"""Chart builders: the fixed live specs take the page's rows, fixed layers keep their own data, and live
+rows are built once per new events however many sessions watch."""
+import types
+
 from core import charts
 
 
@@ -16,9 +19,32 @@ def test_live_accuracy_spec_keeps_the_chance_line_inline():
     assert fixed and all(layer["data"]["values"][0]["accuracy"] == 0.1 for layer in fixed)
 
 
-def test_frames_from_events():
+def job(job_id, events):
+    return types.SimpleNamespace(id=job_id, events=events)
+
+
+def test_rows_from_events():
     events = [{"kind": "batch", "epoch": 0.5, "moving_loss": 2.0}, {"kind": "epoch", "epoch": 0, "moving_loss": 1.9,
                                                                        "train_acc": 0.8, "test_acc": 0.7}]
-    loss, acc = charts.loss_frame([("run", events)]), charts.accuracy_frame([("run", events)])
-    assert loss.to_dict("records") == [{"run": "run", "epoch": 0.5, "moving_loss": 2.0}]
-    assert sorted(acc.split) == ["test", "train"] and set(acc.epoch) == {1}
+    loss, acc = (t.to_pandas() for t in charts.LiveRows().tables([("run", job(1, events))]))
+    assert loss.astype({"run": str}).to_dict("records") == [{"run": "run", "epoch": 0.5, "moving_loss": 2.0}]
+    assert sorted(acc.split) == ["test", "train"] and set(acc.epoch) == {1} and set(acc.accuracy) == {0.8, 0.7}
+
+
+def test_two_sessions_watching_one_job_cost_one_build():
+    rows, run = charts.LiveRows(), job(7, [{"kind": "batch", "epoch": 0.1, "moving_loss": 2.3}])
+    first = rows.tables([("#1 defaults", run)])
+    assert rows.tables([("#1 defaults", run)]) is first and rows.builds == 1  # a second student: no work
+    run.events.append({"kind": "batch", "epoch": 0.2, "moving_loss": 2.2})
+    grown = rows.tables([("#1 defaults", run)])
+    assert rows.builds == 2 and grown[0].num_rows == 2
+
+
+def test_long_loss_curves_are_thinned_and_keep_their_ends():
+    events = [{"kind": "batch", "epoch": i / 100, "moving_loss": 1.0} for i in range(5000)]
+    loss = charts.LiveRows().tables([("long", job(1, events))])[0].to_pandas()
+    assert len(loss) <= charts.MAX_LOSS_POINTS + 1
+    assert loss.epoch.iloc[0] == 0 and loss.epoch.iloc[-1] == 49.99
+    kept_before = {e["epoch"] for e in charts.thin(events[:4000])}
+    kept_after = {e["epoch"] for e in charts.thin(events) if e["epoch"] < 39.99}
+    assert kept_after <= kept_before  # as a run grows, points are only dropped, never shifted

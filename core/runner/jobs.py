@@ -162,6 +162,13 @@ class Runner:
         with self._lock:
             self.worker_error = None
 
+    def watchers(self, within=5.0):
+        """How many viewers looked at an unfinished job in the last `within` seconds (live pages now)."""
+        now = time.monotonic()
+        with self._lock:
+            return len({v for job in self._by_id.values() if not job.finished
+                        for v, t in job.viewers.items() if now - t <= within})
+
     def busy_workers(self):
         with self._lock:
             return sum(w.job is not None for w in self._workers)
