@@ -111,7 +111,7 @@ def actions_ui(current):
         if cols[1].button(f"Train the twin {twin}", key="twin", icon=":material/compare_arrows:"):
             submit(current.config.with_dropout(twin_prob))
             st.rerun()  # redraw Stop and the twin button for the new current run
-        cols[2].download_button("Curves as CSV", curves_csv(current), f"mnist-run-{current.id}.csv", "text/csv",
+        cols[2].download_button("Curves as CSV", lambda: curves_csv(current), f"mnist-run-{current.id}.csv", "text/csv",
                                 key="download", icon=":material/download:", on_click="ignore")
 
 
