@@ -1,8 +1,10 @@
 """Lesson 2: the lesson's MLP trained on MNIST, its moving loss live, runs compared side by side."""
+import io
 
 import numpy as np
 import pandas as pd
 import streamlit as st
+from PIL import Image
 
 from core import charts
 from core.config import TrainConfig, from_values
@@ -128,9 +130,19 @@ def predictions_ui(job):
     st.subheader("What the trained net predicts")
     wrong = sum(p != t for p, t in zip(done["predicted"], done["labels"]))
     st.caption(f"The first {len(done['labels'])} test images; {wrong} mistakes, marked with ✗.")
-    images = [np.array(img, dtype=np.uint8).reshape(28, 28) for img in done["images"]]
     captions = [f"{p} ✓" if p == t else f"{p} ✗ (true {t})" for p, t in zip(done["predicted"], done["labels"])]
-    st.image([255 - img for img in images], caption=captions, width=64)
+    st.image(digit_pngs(job.id, done["images"]), caption=captions, width=64)
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def digit_pngs(job_id, _images):
+    """The run's test digits as PNG bytes (dark on light), encoded once per run for every session."""
+    pngs = []
+    for img in _images:
+        buffer = io.BytesIO()
+        Image.fromarray(255 - np.array(img, dtype=np.uint8).reshape(28, 28)).save(buffer, format="PNG")
+        pngs.append(buffer.getvalue())
+    return pngs
 
 
 def explain_ui():

@@ -150,9 +150,17 @@ def tick_seconds():
     return min(2.0, max(0.5, get_runner().watchers() / 40))
 
 
+QUIET_CLASS = 10  # live pages up to which a Train rerun may wait briefly for the first loss point
+
+
 def wait_for_first_point(job, timeout=0.8):
-    """Right after Train, give a warm worker a moment to report its first loss, so this very rerun draws it."""
+    """Right after Train, give a warm worker a moment to report its first loss, so this very rerun draws it.
+
+    Not under a class: with many live pages the script thread returns at once and the next tick draws it.
+    """
     runner, deadline = get_runner(), time.monotonic() + timeout
+    if runner.watchers() > QUIET_CLASS:
+        return
     while time.monotonic() < deadline and not job.finished and not job.of_kind("batch"):
         if job.status == "queued" and runner.busy_workers() == runner.max_workers:
             return  # it has to wait its turn: show the queue position now
