@@ -1,12 +1,37 @@
 """Shared fixtures: the project on sys.path, a small MNIST, a live app server and a headless browser."""
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 from tests.app_server import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+# Tests never touch a real class board: every app started by a test (AppTest or `streamlit run`) inherits
+# a throwaway SQLite file. Storage tests also run against PostgreSQL when CLASSBOARD_TEST_URL is set.
+_BOARD_DIR = tempfile.mkdtemp(prefix="classboard-tests-")
+os.environ["CLASSBOARD_URL"] = "sqlite:///" + os.path.join(_BOARD_DIR, "classboard.sqlite3")
+atexit.register(shutil.rmtree, _BOARD_DIR, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def board_url(request, tmp_path):
+    """An empty class board database: a fresh SQLite file, or the PostgreSQL of CLASSBOARD_TEST_URL (emptied)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/board.sqlite3"
+        return
+    url = os.environ.get("CLASSBOARD_TEST_URL")
+    if not url:
+        pytest.skip("CLASSBOARD_TEST_URL is not set (.ci/run starts a throwaway PostgreSQL and sets it)")
+    from core.classboard.store import make_engine, metadata
+    engine = make_engine(url)
+    metadata.drop_all(engine)
+    engine.dispose()
+    yield url
 
 
 @pytest.fixture(scope="session")

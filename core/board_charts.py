@@ -1,0 +1,114 @@
+"""The class board's charts as fixed Vega-Lite specs: built once per class setup, redrawn with new rows.
+
+The board is projected and redraws every second or two for every open copy of it. Building an Altair
+chart costs tens of milliseconds, so (as core.charts.live_spec does for the training pages) each chart's
+spec is built once without data, and the page passes the spec plus the current rows. The mean and spread
+per value are computed by Vega-Lite's own transforms from the one table of runs, so the page's rows stay
+one row per run. No Streamlit here.
+"""
+import functools
+import json
+
+import altair as alt
+import pandas as pd
+
+LIVE = {"embedOptions": {"renderer": "canvas"}}
+SERIES_COLORS = {"": "#2b7bba", "without dropout": "#e6550d", "with dropout": "#2b7bba"}
+# Where the paper found dropout's effect flat (fig. 9) or absent (fig. 10), shaded on the board.
+PAPER_BANDS = {"drop_prob": (0.2, 0.6, "paper: flat"), "train_size": (100, 500, "paper: no gain")}
+LESSON_MARKS = {"drop_prob": (0.5, "lesson: 0.5"), "train_size": (60_000, "lesson: 60,000")}
+TITLES = {"drop_prob": "drop probability p (both hidden layers)", "train_size": "training images (log scale)"}
+
+
+def _x(vary, lo, hi):
+    """The x encoding: drop probability 0..1, or training images on a log scale around the values."""
+    if vary == "drop_prob":
+        return alt.X("value:Q", title=TITLES[vary], scale=alt.Scale(domain=[0, 1]))
+    return alt.X("value:Q", title=TITLES[vary], axis=alt.Axis(format="~s"),
+                 scale=alt.Scale(type="log", domain=[lo / 1.4, hi * 1.4], nice=False))
+
+
+def _color(vary):
+    series = ["", ] if vary == "drop_prob" else ["without dropout", "with dropout"]
+    legend = None if vary == "drop_prob" else alt.Legend(orient="bottom", title=None)
+    return alt.Color("series:N", scale=alt.Scale(domain=series, range=[SERIES_COLORS[s] for s in series]),
+                     legend=legend)
+
+
+def _marks(vary, lo, hi):
+    """The paper's band and the lesson's default, as layers with their own few rows (when in view)."""
+    layers = []
+    band_lo, band_hi, band_text = PAPER_BANDS[vary]
+    band = alt.Chart(pd.DataFrame({"value": [band_lo], "value2": [band_hi], "label": [band_text]}))
+    layers.append(band.mark_rect(color="#999999", opacity=0.12).encode(x="value:Q", x2="value2:Q"))
+    layers.append(band.mark_text(align="left", baseline="top", dx=3, dy=3, color="#666666").encode(
+        x="value:Q", y=alt.value(0), text="label:N"))
+    mark, text = LESSON_MARKS[vary]
+    if vary == "drop_prob" or lo <= mark <= hi:
+        rule = alt.Chart(pd.DataFrame({"value": [mark], "label": [text]}))
+        layers.append(rule.mark_rule(strokeDash=[4, 3], color="black").encode(x="value:Q"))
+        layers.append(rule.mark_text(align="left", dx=3, dy=14, color="black").encode(
+            x="value:Q", y=alt.value(0), text="label:N"))
+    return layers
+
+
+def sweep_chart(vary, lo, hi, field="test_acc", title="final test accuracy"):
+    """One dot per run against the varied value, with the mean per value (line) and its spread (+-1 sd).
+
+    Rows: run, student, value, series, seed, train_acc, test_acc, gap (core.classboard.results.frames).
+    """
+    x, color = _x(vary, lo, hi), _color(vary)
+    y = alt.Y(f"{field}:Q", title=title, axis=alt.Axis(format="%"), scale=alt.Scale(zero=field == "gap"))
+    tooltip = [alt.Tooltip("student:N"), alt.Tooltip("value:Q", title="value"), alt.Tooltip("series:N"),
+               alt.Tooltip("seed:Q"), alt.Tooltip(f"{field}:Q", format=".2%")]
+    dots = alt.Chart().mark_circle(size=70, opacity=0.55).encode(x=x, y=y, color=color, tooltip=tooltip)
+    mean = alt.Chart().mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=50, filled=True)).encode(
+        x=x, y=alt.Y(f"mean({field}):Q", title=title), color=color,
+        tooltip=[alt.Tooltip("value:Q"), alt.Tooltip(f"mean({field}):Q", format=".2%", title="mean"),
+                 alt.Tooltip(f"count({field}):Q", title="runs")])
+    spread = alt.Chart().mark_errorbar(extent="stdev", thickness=2).encode(x=x, y=alt.Y(f"{field}:Q", title=title),
+                                                                           color=color)
+    layers = (_marks(vary, lo, hi) if field == "test_acc" else []) + [spread, mean, dots]
+    return alt.layer(*layers).properties(height=300, usermeta=LIVE).configure_mark(aria=False)
+
+
+def curves_chart(vary, epochs, lo, hi):
+    """Every run's test accuracy per epoch, faint and coloured by its value, with the class mean bold.
+
+    Rows: run, value, series, epoch, test_acc.
+    """
+    scale = alt.Scale(scheme="viridis", domain=[lo, hi], type="linear" if vary == "drop_prob" else "log")
+    x = alt.X("epoch:Q", scale=alt.Scale(domain=[1, epochs]), title="epoch")
+    y = alt.Y("test_acc:Q", title="test accuracy", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False))
+    faint = alt.Chart().mark_line(strokeWidth=1.2, opacity=0.35).encode(
+        x=x, y=y, detail="run:N", color=alt.Color("value:Q", scale=scale, title=TITLES[vary].split(" (")[0],
+                                                  legend=alt.Legend(orient="right")),
+        tooltip=[alt.Tooltip("value:Q"), alt.Tooltip("series:N"), alt.Tooltip("epoch:Q"),
+                 alt.Tooltip("test_acc:Q", format=".2%")])
+    group = ["epoch"] if vary == "drop_prob" else ["epoch", "series"]
+    mean = alt.Chart().transform_aggregate(test_acc="mean(test_acc)", groupby=group).mark_line(
+        strokeWidth=3.5, color="black").encode(x=x, y=y, **({} if vary == "drop_prob" else {
+            "strokeDash": alt.StrokeDash("series:N", title="class mean", legend=alt.Legend(orient="bottom"))}))
+    return alt.layer(faint, mean).properties(height=300, usermeta=LIVE).configure_mark(aria=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _spec_json(kind, args):
+    chart = {"sweep": sweep_chart, "curves": curves_chart}[kind](*args)
+    spec = chart.to_dict()
+    # Altair gives a chart without data an "empty" dataset: drop it so the page's rows take its place.
+    # The fixed layers (paper band, lesson mark) keep their few rows, written inline.
+    spec.pop("data", None)
+    datasets = spec.pop("datasets", {})
+    for layer in spec.get("layer", []):
+        name = layer.get("data", {}).get("name")
+        if name == "empty" or (name and name not in datasets):
+            layer.pop("data")
+        elif name:
+            layer["data"] = {"values": datasets[name]}
+    return json.dumps(spec)
+
+
+def spec(kind, *args):
+    """The Vega-Lite spec (a dict) of sweep_chart or curves_chart without its rows, built once per setting."""
+    return json.loads(_spec_json(kind, args))

@@ -1,0 +1,88 @@
+"""The class board from a shell.
+
+    python -m core.classboard new [--code CODE] [--vary drop_prob|train_size] [--values 0,0.5,0.9] [--free]
+    python -m core.classboard export CODE > runs.csv
+    python -m core.classboard close CODE
+
+The database is the app's: CLASSBOARD_URL, else `[connections.classboard] url` in .streamlit/secrets.toml,
+else classboard.sqlite3 beside the app; --url overrides all three. Bad input: one line on stderr, exit 2.
+"""
+import argparse
+import dataclasses
+import os
+import sys
+
+from core.classboard.experiment import VARIES, Setup, parse_values
+from core.classboard.names import BadCode, clean_code
+from core.classboard.store import PROJECT_ROOT, Board, BoardUnavailable, ClassExists, UnknownClass, resolve_url
+
+
+class OneLineParser(argparse.ArgumentParser):
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def secrets_url(path=os.path.join(PROJECT_ROOT, ".streamlit", "secrets.toml")):
+    """`[connections.classboard] url` from the app's secrets file, or None."""
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import toml as tomllib  # Streamlit depends on it
+    try:
+        with open(path, "rb" if tomllib.__name__ == "tomllib" else "r") as f:
+            return tomllib.load(f).get("connections", {}).get("classboard", {}).get("url")
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def parser():
+    p = OneLineParser(prog="python -m core.classboard", description="Create and export class board experiments.")
+    p.add_argument("--url", help="Database URL (default: CLASSBOARD_URL, the app's secrets, or the SQLite file).")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
+    new = sub.add_parser("new", help="Start a class experiment; prints its code and links.")
+    new.add_argument("--code", help="The class code (3-12 letters or digits); random if omitted.")
+    new.add_argument("--vary", choices=VARIES, default="drop_prob", help="What the class varies.")
+    new.add_argument("--values", help="Comma-separated values of the varied setting (default: the standard sweep).")
+    new.add_argument("--free", action="store_true", help="Let students pick their value instead of assigning one.")
+    for name in ("export", "close"):
+        cmd = sub.add_parser(name, help=f"{name.capitalize()} a class's runs." if name == "export" else
+                             "Stop recording runs for a class.")
+        cmd.add_argument("code")
+    return p
+
+
+def run(args, board):
+    """Carry out one command; returns what to print on stdout."""
+    if args.command == "new":
+        setup = Setup.for_vary(args.vary, assign=not args.free)
+        if args.values:
+            setup = dataclasses.replace(setup, values=parse_values(args.values, args.vary))
+        code = board.create_class(setup, code=args.code)
+        return (f"{code}\nstudents: /mnist?class={code}\nboard:    /class?class={code}\n"
+                f"{setup.describe()}\n")
+    code = clean_code(args.code)
+    if board.get_class(code) is None:
+        raise UnknownClass(f"there is no class with code {code} in {board.describe()}")
+    if args.command == "close":
+        board.close_class(code)
+        return f"Class {code} is closed: its board stays, new runs are no longer recorded.\n"
+    return board.export_csv(code)
+
+
+def main(argv=None):
+    p = parser()
+    args = p.parse_args(argv)
+    board = Board(resolve_url(args.url or os.environ.get("CLASSBOARD_URL"), secrets_url()))
+    try:
+        sys.stdout.write(run(args, board))
+    except (BadCode, ClassExists, UnknownClass, ValueError) as err:
+        p.exit(2, f"{p.prog}: error: {str(err).rstrip('.')}\n")
+    except BoardUnavailable as err:
+        p.exit(1, f"{p.prog}: {err}\n")
+    finally:
+        board.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,153 @@
+"""What a class experiment varies and holds fixed, and which training runs count for it.
+
+Two experiments echo Srivastava et al. (2014):
+  drop_prob   every student trains the same subset with a different drop probability (their fig. 9);
+  train_size  students train subsets of different sizes, with and without dropout (their fig. 10).
+A *cell* is one point of the sweep: the TrainConfig fields a student sets, e.g. {"drop_prob1": 0.3,
+"drop_prob2": 0.3}. A run counts for the class when it is the class's config for some cell, any seed.
+"""
+import json
+from dataclasses import asdict, dataclass, fields, replace
+
+from core.config import TrainConfig, check
+
+VARIES = ("drop_prob", "train_size")
+VARY_LABELS = {"drop_prob": "the drop probability (both hidden layers)",
+               "train_size": "the number of training images, with and without dropout"}
+# Measured for the default (see the class board's README section): 6,000 images x 50 epochs at lr 0.005
+# overfits without dropout and shows fig. 9's shape, in about 15 s a run on a 2-core server.
+DROP_VALUES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+SIZE_VALUES = (300, 1000, 3000, 6000)
+LESSON = TrainConfig()  # the lesson's own run, marked on the board
+NO_DROPOUT, WITH_DROPOUT = "without dropout", "with dropout"
+
+
+@dataclass(frozen=True)
+class Setup:
+    """One class experiment: the varied setting, its values, and the settings every run shares."""
+
+    vary: str = "drop_prob"
+    values: tuple = DROP_VALUES
+    epochs: int = 50
+    lr: float = 0.005
+    batch_size: int = 64
+    train_size: int = 6000  # held fixed when the class varies the drop probability
+    drop_prob: float = 0.5  # the "with dropout" runs when the class varies the training-set size
+    assign: bool = True  # give each student an untried value (round robin) instead of letting them pick
+
+    def __post_init__(self):
+        if self.vary not in VARIES:
+            raise ValueError(f"vary must be one of {', '.join(VARIES)}, got {self.vary!r}")
+        name = "drop_prob1" if self.vary == "drop_prob" else "train_size"
+        values = tuple(sorted({_as(name, v) for v in self.values}))
+        if not 1 <= len(values) <= 20:
+            raise ValueError("a class experiment needs 1 to 20 values")
+        object.__setattr__(self, "values", values)
+        for field, value in (("epochs", self.epochs), ("lr", self.lr), ("batch_size", self.batch_size),
+                             ("train_size", self.train_size), ("drop_prob1", self.drop_prob)):
+            check(field, value)
+        for cell in self.cells():
+            self.config(cell)  # every run of the sweep must be a valid TrainConfig (work limit included)
+
+    @classmethod
+    def for_vary(cls, vary, **changes):
+        """The default setup for a varied setting, with some fields changed."""
+        return cls(vary=vary, values=DROP_VALUES if vary == "drop_prob" else SIZE_VALUES, **changes)
+
+    def to_json(self):
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text):
+        data = json.loads(text)
+        return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+    def series(self):
+        """The lines the board draws: one, or without and with dropout."""
+        return ("",) if self.vary == "drop_prob" else (NO_DROPOUT, WITH_DROPOUT)
+
+    def cells(self):
+        """Every point of the sweep, in order (for train_size: each size without, then with dropout)."""
+        if self.vary == "drop_prob":
+            return [{"drop_prob1": v, "drop_prob2": v} for v in self.values]
+        return [{"train_size": n, "drop_prob1": p, "drop_prob2": p} for n in self.values
+                for p in (0.0, self.drop_prob)]
+
+    def config(self, cell, seed=1):
+        """The TrainConfig of a cell with this seed."""
+        base = TrainConfig(epochs=self.epochs, lr=self.lr, batch_size=self.batch_size, seed=seed,
+                           train_size=self.train_size, drop_prob1=self.drop_prob, drop_prob2=self.drop_prob)
+        return replace(base, **cell)
+
+    def value_of(self, cfg):
+        """(value, series) where a run sits on the board: its drop probability, or its size and dropout."""
+        if self.vary == "drop_prob":
+            return cfg.drop_prob1, ""
+        return cfg.train_size, (NO_DROPOUT if cfg.drop_prob1 == 0 else WITH_DROPOUT)
+
+    def mismatch(self, cfg):
+        """None when cfg counts for this class, else one sentence saying what differs."""
+        if cfg.drop_prob1 != cfg.drop_prob2:
+            return "both hidden layers need the same drop probability"
+        if self.vary == "train_size" and cfg.drop_prob1 not in (0.0, self.drop_prob):
+            return f"the drop probability must be 0 (without dropout) or {self.drop_prob:g} (with dropout)"
+        cell = {"drop_prob1": cfg.drop_prob1, "drop_prob2": cfg.drop_prob2}
+        if self.vary == "train_size":
+            cell["train_size"] = cfg.train_size
+        expected = self.config(cell, cfg.seed)
+        wrong = [f"{f.name} is {getattr(cfg, f.name):g}, the class uses {getattr(expected, f.name):g}"
+                 for f in fields(TrainConfig) if f.name != "inputs" and getattr(cfg, f.name) != getattr(expected, f.name)]
+        if cfg.inputs != expected.inputs:
+            wrong.append("the inputs differ from the class's")
+        return "; ".join(wrong) or None
+
+    def fixed_settings(self):
+        """The settings every student's run shares, as MNIST page widget values."""
+        out = {"epochs": self.epochs, "lr": self.lr, "batch_size": self.batch_size}
+        if self.vary == "drop_prob":
+            out["train_size"] = self.train_size
+        return out
+
+    def describe(self):
+        """One sentence for students and the board: what varies and what is held fixed."""
+        shown = ", ".join(_fmt(v) for v in self.values)
+        held = f"{self.epochs} epochs, lr {self.lr:g}, batch {self.batch_size}"
+        if self.vary == "drop_prob":
+            return (f"The class varies the drop probability ({shown}) on {self.train_size:,} training images; "
+                    f"{held}.")
+        return (f"The class varies the number of training images ({shown}), each without dropout and with "
+                f"dropout {self.drop_prob:g}; {held}.")
+
+    def work(self):
+        """Example passes of the largest run (must stay within core.config's limit)."""
+        return self.epochs * (max(self.values) if self.vary == "train_size" else self.train_size)
+
+
+def _as(name, value):
+    """A varied value checked and typed as TrainConfig's field `name`."""
+    value = int(value) if name == "train_size" and float(value).is_integer() else value
+    value = float(value) if name != "train_size" else value
+    check(name, value)
+    return value
+
+
+def _fmt(v):
+    return f"{v:,}" if isinstance(v, int) else f"{v:g}"
+
+
+def parse_values(text, vary):
+    """A comma-separated list of values from a form or a shell, checked; ValueError with one line if bad."""
+    name = "drop_prob1" if vary == "drop_prob" else "train_size"
+    values = []
+    for part in str(text).replace(";", ",").split(","):
+        if part.strip():
+            try:
+                values.append(_as(name, float(part)))
+            except ValueError:
+                lo, hi = ("0", "1") if vary == "drop_prob" else ("100", "60,000")
+                raise ValueError(f"'{part.strip()[:12]}' is not a {vary} between {lo} and {hi}") from None
+    return tuple(values)
+
+
+__all__ = ["Setup", "VARIES", "VARY_LABELS", "DROP_VALUES", "SIZE_VALUES", "LESSON", "NO_DROPOUT",
+           "WITH_DROPOUT", "parse_values"]

@@ -1,0 +1,374 @@
+"""The class board's storage on SQLAlchemy Core: an SQLite file by default, PostgreSQL (or another database) by URL.
+
+    board = Board("sqlite:///classboard.sqlite3")      # or "postgresql://user:pw@host/db"
+    code = board.create_class(Setup())
+    board.record([run_row])                            # usually through core.classboard.recorder
+    print(board.export_csv(code))
+
+The schema is created on first use and its version kept in `schema_version`, so a later change can
+migrate it. Every query is built by SQLAlchemy with bound parameters; nothing is pasted into SQL text.
+SQLite runs in WAL mode with a busy timeout and takes its write lock up front (BEGIN IMMEDIATE), so
+writers from several threads or processes wait their turn instead of failing.
+"""
+import contextlib
+import csv
+import io
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import (Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint,
+                        create_engine, delete, event, exc, func, insert, select, update)
+
+from core.classboard.experiment import Setup
+from core.classboard.names import NICKNAME_MAX, clean_code, clean_nickname, new_code
+from core.config import TrainConfig
+
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DEFAULT_URL = "sqlite:///" + os.path.join(PROJECT_ROOT, "classboard.sqlite3")
+SCHEMA_VERSION = 1
+CONFIG_COLUMNS = ("drop_prob1", "drop_prob2", "train_size", "epochs", "lr", "batch_size", "seed")
+EXPORT_COLUMNS = ("class", "student", *CONFIG_COLUMNS, "train_acc", "test_acc", "gap", "seconds", "finished_at")
+
+metadata = MetaData()
+schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
+classes = Table(
+    "classes", metadata,
+    Column("code", String(12), primary_key=True),
+    Column("setup", Text, nullable=False),  # core.classboard.experiment.Setup as JSON
+    Column("created_at", Float, nullable=False),
+    Column("closed_at", Float))
+members = Table(
+    "members", metadata,  # who opened the class link, and the value each was given
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("class_code", String(12), ForeignKey("classes.code", ondelete="CASCADE"), nullable=False),
+    Column("token", String(64), nullable=False),  # the browser session, not shown anywhere
+    Column("student", String(NICKNAME_MAX), nullable=False),
+    Column("cell", Text),  # the assigned sweep point as JSON, or NULL
+    Column("joined_at", Float, nullable=False),
+    UniqueConstraint("class_code", "token"))
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("class_code", String(12), ForeignKey("classes.code", ondelete="CASCADE"), nullable=False, index=True),
+    Column("student", String(NICKNAME_MAX), nullable=False),
+    Column("drop_prob1", Float, nullable=False), Column("drop_prob2", Float, nullable=False),
+    Column("train_size", Integer, nullable=False), Column("epochs", Integer, nullable=False),
+    Column("lr", Float, nullable=False), Column("batch_size", Integer, nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("train_acc", Float, nullable=False), Column("test_acc", Float, nullable=False),
+    Column("curve", Text, nullable=False),  # [[epoch, test_acc], ...] as JSON
+    Column("seconds", Float), Column("finished_at", Float, nullable=False),
+    UniqueConstraint("class_code", "student", *CONFIG_COLUMNS))  # a run counts once per student
+
+
+class BoardUnavailable(RuntimeError):
+    """The database cannot be reached or used; the message is one sentence for the page."""
+
+
+class UnknownClass(LookupError):
+    """No class has this code."""
+
+
+class ClassExists(ValueError):
+    """A class with this code already exists."""
+
+
+@dataclass(frozen=True)
+class ClassInfo:
+    code: str
+    setup: Setup
+    created_at: float
+    closed_at: float = None
+
+    @property
+    def closed(self):
+        return self.closed_at is not None
+
+
+def resolve_url(env_url=None, secrets_url=None):
+    """The database URL: CLASSBOARD_URL, else the app's secrets, else the SQLite file beside the app."""
+    for url in (env_url, secrets_url):
+        if url and str(url).strip():
+            return str(url).strip()
+    return DEFAULT_URL
+
+
+def normalise_url(url):
+    """URL with PostgreSQL mapped to the psycopg 3 driver (postgres:// and postgresql:// have no driver named)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def make_engine(url):
+    """An engine for url; SQLite gets WAL, a 30 s busy timeout, foreign keys and up-front write locks."""
+    url = normalise_url(url)
+    if not url.startswith("sqlite"):
+        args = {"connect_timeout": 5} if url.startswith("postgresql") else {}
+        return create_engine(url, pool_pre_ping=True, connect_args=args)
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_setup(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # let the "begin" hook below choose the kind of transaction
+        for pragma in ("journal_mode=WAL", "busy_timeout=30000", "foreign_keys=ON", "synchronous=NORMAL"):
+            dbapi_conn.execute("PRAGMA " + pragma)
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("write") else "BEGIN")
+
+    return engine
+
+
+def _one_line(err):
+    """A driver's error as one short line, without the SQL or the URL's password."""
+    inner = getattr(err, "orig", None) or err
+    text = " ".join(str(inner).split("\n")[0].split()) or type(inner).__name__
+    return text[:160]
+
+
+class Board:
+    """A class board database: classes, their members and their finished runs."""
+
+    def __init__(self, url=None):
+        self.url = resolve_url(url)
+        self._lock = threading.Lock()
+        self._ready = False
+        self.engine, self._broken = None, None
+        try:
+            self.engine = make_engine(self.url)
+            self._writer = self.engine.execution_options(write=True)
+        except Exception as err:  # noqa: BLE001 - a bad URL or a missing driver: the page says so
+            self._broken = f"The class database URL cannot be used ({type(err).__name__}: {_one_line(err)})."
+
+    def describe(self):
+        """The URL with any password hidden, for logs and the command line."""
+        return self.engine.url.render_as_string(hide_password=True) if self.engine is not None else "(unusable URL)"
+
+    # ---- connections --------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _guard(self):
+        """Turn a database that cannot be reached into BoardUnavailable with one sentence."""
+        if self._broken:
+            raise BoardUnavailable(self._broken)
+        try:
+            yield
+        except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as err:
+            raise BoardUnavailable(f"The class database cannot be reached ({_one_line(err)}).") from err
+        except (exc.ProgrammingError, exc.InternalError) as err:  # e.g. no rights on the tables
+            raise BoardUnavailable(f"The class database refused the board's query ({_one_line(err)}).") from err
+        except exc.DBAPIError as err:
+            if err.connection_invalidated:
+                raise BoardUnavailable(f"The class database connection was lost ({_one_line(err)}).") from err
+            raise
+
+    @contextlib.contextmanager
+    def _read(self):
+        with self._guard():
+            self._ensure_schema()
+            with self.engine.connect() as conn:
+                yield conn
+
+    @contextlib.contextmanager
+    def _write(self):
+        with self._guard():
+            self._ensure_schema()
+            with self._writer.begin() as conn:
+                yield conn
+
+    def _ensure_schema(self):
+        """Create the tables on first use and check the recorded schema version."""
+        if self._ready:
+            return
+        with self._lock:
+            if self._ready:
+                return
+            with self._writer.begin() as conn:
+                metadata.create_all(conn)
+                version = conn.execute(select(func.max(schema_version.c.version))).scalar()
+                if version is None:
+                    conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
+                elif version > SCHEMA_VERSION:
+                    raise BoardUnavailable(f"The class database was made by a newer version of this app "
+                                           f"(schema {version}; this app knows {SCHEMA_VERSION}).")
+            self._ready = True
+
+    def dispose(self):
+        if self.engine is not None:
+            self.engine.dispose()
+
+    # ---- classes ------------------------------------------------------------------------------
+    def create_class(self, setup, code=None, now=None):
+        """Start a class experiment and return its code (a fresh random one unless `code` is given)."""
+        wanted = clean_code(code) if code else None
+        for _ in range(20):
+            attempt = wanted or new_code()
+            try:
+                with self._write() as conn:
+                    conn.execute(insert(classes).values(code=attempt, setup=setup.to_json(),
+                                                        created_at=now or time.time()))
+                return attempt
+            except exc.IntegrityError:
+                if wanted:
+                    raise ClassExists(f"A class with code {wanted} already exists.") from None
+        raise ClassExists("No free class code was found; try again.")
+
+    def get_class(self, code):
+        """The class with this code, or None."""
+        with self._read() as conn:
+            return self._class(conn, clean_code(code))
+
+    @staticmethod
+    def _class(conn, code):
+        row = conn.execute(select(classes).where(classes.c.code == code)).first()
+        if row is None:
+            return None
+        return ClassInfo(row.code, Setup.from_json(row.setup), row.created_at, row.closed_at)
+
+    def close_class(self, code, now=None):
+        """Stop recording runs for this class (its board stays readable)."""
+        with self._write() as conn:
+            conn.execute(update(classes).where(classes.c.code == clean_code(code)).values(closed_at=now or time.time()))
+
+    def clear_class(self, code):
+        """Forget this class's runs and members (the class itself stays open)."""
+        code = clean_code(code)
+        with self._write() as conn:
+            conn.execute(delete(runs).where(runs.c.class_code == code))
+            conn.execute(delete(members).where(members.c.class_code == code))
+
+    # ---- students -----------------------------------------------------------------------------
+    def join(self, code, token, student, now=None):
+        """Note that a student opened the class link; return their assigned cell (or None if none is assigned).
+
+        A student who joins again keeps their cell. New students get the sweep's cells that nobody has
+        covered yet, round robin; once every cell has a run, the least covered ones.
+        """
+        code = clean_code(code)
+        student = clean_nickname(student)[0] or "student"
+        with self._write() as conn:
+            info = self._class(conn, code)
+            if info is None:
+                raise UnknownClass(f"There is no class with code {code}.")
+            old = conn.execute(select(members.c.id, members.c.cell).where(
+                (members.c.class_code == code) & (members.c.token == token))).first()
+            if old is not None:
+                conn.execute(update(members).where(members.c.id == old.id).values(student=student))
+                return json.loads(old.cell) if old.cell else None
+            cell = self._next_cell(conn, info) if info.setup.assign else None
+            conn.execute(insert(members).values(class_code=code, token=str(token)[:64], student=student,
+                                                cell=json.dumps(cell) if cell else None, joined_at=now or time.time()))
+            return cell
+
+    def _next_cell(self, conn, info):
+        setup = info.setup
+        keys = [_key(setup, setup.config(c)) for c in setup.cells()]
+        done = {k: 0 for k in keys}
+        for row in conn.execute(select(*[runs.c[c] for c in CONFIG_COLUMNS]).where(runs.c.class_code == info.code)):
+            key = _key(setup, config_of(row._mapping))
+            if key in done:
+                done[key] += 1
+        given = {k: 0 for k in keys}
+        for (cell,) in conn.execute(select(members.c.cell).where(members.c.class_code == info.code)):
+            key = _key(setup, setup.config(json.loads(cell))) if cell else None
+            if key in given:
+                given[key] += 1
+        best = min(range(len(keys)), key=lambda i: (done[keys[i]] > 0, done[keys[i]] + given[keys[i]], i))
+        return setup.cells()[best]
+
+    # ---- runs ---------------------------------------------------------------------------------
+    def record(self, rows):
+        """Write finished runs in one transaction; one outcome per row: 'recorded', 'duplicate' or why not."""
+        outcomes, infos = [], {}
+        with self._write() as conn:
+            for row in rows:
+                reason = self._refusal(conn, row, infos)
+                if reason:
+                    outcomes.append(reason)
+                    continue
+                values = {**row, "student": clean_nickname(row["student"])[0]}
+                outcomes.append("recorded" if self._insert_new(conn, values) else "duplicate")
+        return outcomes
+
+    def _refusal(self, conn, row, infos):
+        code = row["class_code"]
+        if code not in infos:
+            infos[code] = self._class(conn, code)
+        info = infos[code]
+        if info is None:
+            return f"there is no class {code}"
+        if info.closed:
+            return f"class {code} is closed"
+        if not clean_nickname(row["student"])[0]:
+            return "the nickname is empty"
+        try:
+            return info.setup.mismatch(config_of(row))
+        except ValueError as err:  # out-of-range values: not a run any page could have started
+            return str(err)
+
+    def _insert_new(self, conn, values):
+        """Insert a run unless the same student already has the same run; True if a row was added."""
+        dialect = conn.dialect.name
+        if dialect in ("sqlite", "postgresql"):
+            module = __import__(f"sqlalchemy.dialects.{dialect}", fromlist=["insert"])
+            added = conn.execute(module.insert(runs).values(**values).on_conflict_do_nothing().returning(runs.c.id))
+            return added.first() is not None
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(runs).values(**values))
+            return True
+        except exc.IntegrityError:
+            return False
+
+    def runs(self, code):
+        """A class's runs, oldest first, as dicts (curve decoded)."""
+        with self._read() as conn:
+            return self._runs(conn, clean_code(code))
+
+    @staticmethod
+    def _runs(conn, code):
+        rows = conn.execute(select(runs).where(runs.c.class_code == code).order_by(runs.c.id))
+        return [{**row._mapping, "curve": json.loads(row.curve)} for row in rows]
+
+    def snapshot(self, code):
+        """Everything the board draws for a class, read in one transaction: (ClassInfo, runs, members count)."""
+        code = clean_code(code)
+        with self._read() as conn:
+            info = self._class(conn, code)
+            if info is None:
+                raise UnknownClass(f"There is no class with code {code}.")
+            joined = conn.execute(select(func.count()).select_from(members).where(members.c.class_code == code))
+            return info, self._runs(conn, code), joined.scalar()
+
+    def export_csv(self, code):
+        """A class's runs as CSV text, one row per run (cells a spreadsheet would run as formulas are quoted)."""
+        info, rows, _ = self.snapshot(code)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(EXPORT_COLUMNS)
+        for r in rows:
+            finished = datetime.fromtimestamp(r["finished_at"], timezone.utc).isoformat(timespec="seconds")
+            writer.writerow([info.code, _inert_cell(r["student"]), *[r[c] for c in CONFIG_COLUMNS],
+                             round(r["train_acc"], 5), round(r["test_acc"], 5),
+                             round(r["train_acc"] - r["test_acc"], 5), r["seconds"], finished])
+        return out.getvalue()
+
+
+def config_of(row):
+    """The TrainConfig of a stored run (or of a row about to be stored)."""
+    return TrainConfig(**{c: row[c] for c in CONFIG_COLUMNS})
+
+
+def _key(setup, cfg):
+    return setup.value_of(cfg)
+
+
+def _inert_cell(text):
+    """A nickname made safe for spreadsheets: a leading =, +, -, @ would start a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
