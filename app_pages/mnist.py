@@ -9,7 +9,7 @@ from PIL import Image
 from core import charts
 from core.config import TrainConfig, from_values
 from core.runner import QUEUED, RUNNING
-from app_pages import ui
+from app_pages import class_ui, ui
 
 NAMES = ["epochs", "batch_size", "lr", "drop_prob1", "drop_prob2", "seed", "train_size"]
 DEFAULTS = {name: getattr(TrainConfig(), name) for name in NAMES}
@@ -174,12 +174,13 @@ def main():
     if problem:
         st.error(f"Training is unavailable: {problem}", icon=":material/error:")
         return
+    seat = class_ui.banner_ui()  # the class this link joins (/mnist?class=CODE), if any
     values, pressed = controls_ui()
     if pressed:
         fixed, notes = from_values(values, DEFAULTS)
         for note in notes:
             st.warning(note, icon=":material/tune:")
-        ui.wait_for_first_point(submit(TrainConfig(**fixed)))
+        ui.wait_for_first_point(class_ui.record_ui(seat, submit(TrainConfig(**fixed))))
     current = ui.get_runner().get(st.session_state.get("mnist_current"), ui.viewer_id())
     actions_ui(current)
     ui.live_ui(session_jobs, live_ui)

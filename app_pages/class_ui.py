@@ -1,0 +1,190 @@
+"""Streamlit helpers for the class board: this server's database and recorder, one cached read per class,
+and the class banner on the MNIST page (/mnist?class=CODE&student=NAME).
+
+The database URL is CLASSBOARD_URL, else `[connections.classboard] url` in the app's secrets (the same
+place st.connection reads), else the SQLite file beside the app. Nothing a student typed is rendered as
+markup: names go through `inert` before they reach st.markdown or st.caption.
+"""
+import atexit
+import os
+import random
+import string
+
+import streamlit as st
+
+from core.classboard import (Board, BoardUnavailable, BadCode, Recorder, UnknownClass, clean_code, clean_nickname,
+                             friendly_name, resolve_url, results)
+from app_pages import ui
+
+NOT_RECORDED = "Training works as usual, but runs are not recorded for a class."
+
+
+def secret(*path):
+    """A value from the app's secrets (e.g. secret("classboard", "teacher_key")), or None."""
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return None
+        value = st.secrets
+        for name in path:
+            value = value.get(name) if hasattr(value, "get") else None
+        return value
+    except Exception:  # noqa: BLE001 - an unreadable secrets file must not break a page
+        return None
+
+
+def board_url():
+    return resolve_url(os.environ.get("CLASSBOARD_URL"), secret("connections", "classboard", "url"))
+
+
+@st.cache_resource(show_spinner=False)
+def _board(url):
+    return Board(url)
+
+
+def get_board():
+    """The class board database of this server (one engine per URL)."""
+    return _board(board_url())
+
+
+@st.cache_resource(show_spinner=False)
+def _recorder(url):
+    recorder = Recorder(_board(url)).attach(ui.get_runner())
+    atexit.register(recorder.close)
+    return recorder
+
+
+def get_recorder():
+    """The one recorder of this server: it writes every class's finished runs from its own thread."""
+    return _recorder(board_url())
+
+
+@st.cache_data(ttl=1, show_spinner=False, max_entries=100)
+def class_view(url, code):
+    """Everything the board and the banners show of a class, read at most once a second for all sessions."""
+    try:
+        info, rows, joined = _board(url).snapshot(code)
+    except UnknownClass:
+        return {"unknown": f"There is no class with code {code}. Check the link or the code your teacher shared."}
+    except BoardUnavailable as err:
+        return {"problem": str(err)}
+    points, curves = results.frames(info.setup, rows)
+    return {"info": info, "points": points, "curves": curves, "joined": joined,
+            "covered": results.coverage(info.setup, points), "findings": results.findings(info.setup, points)}
+
+
+def inert(text):
+    """Text safe inside st.markdown: every ASCII punctuation mark escaped, so no markup or link survives."""
+    return "".join("\\" + ch if ch in string.punctuation else ch for ch in str(text))
+
+
+def db_note(view):
+    """The one sentence on what is wrong with the database (reading or writing), or None."""
+    return view.get("problem") or get_recorder().note()
+
+
+def value_text(setup, cell):
+    """A cell as students read it, e.g. 'p = 0.3' or '3,000 training images, with dropout 0.5'."""
+    if setup.vary == "drop_prob":
+        return f"drop probability p = {cell['drop_prob1']:g} in both hidden layers"
+    dropout = "without dropout" if cell["drop_prob1"] == 0 else f"with dropout {cell['drop_prob1']:g}"
+    return f"{cell['train_size']:,} training images, {dropout}"
+
+
+# ---- the banner on the MNIST page ----------------------------------------------------------------
+def banner_ui():
+    """The class banner when the link names a class; returns the student's seat (a dict) or None."""
+    raw = st.query_params.get("class")
+    if raw is None:
+        return None
+    try:
+        code = clean_code(raw)
+    except BadCode as err:
+        st.warning(f"{err} {NOT_RECORDED}", icon=":material/group_off:")
+        return None
+    view = class_view(board_url(), code)
+    if "unknown" in view:
+        st.warning(f"{view['unknown']} {NOT_RECORDED}", icon=":material/group_off:")
+        return None
+    with st.container(border=True):
+        seat = _seat_ui(code, view)
+    return seat
+
+
+def _seat_ui(code, view):
+    info = view.get("info") or st.session_state.get(f"_class_info_{code}")
+    st.markdown(f"**You are in class {code}.** " + (info.setup.describe() if info else ""))
+    default = st.session_state.setdefault("_class_default_name", friendly_name())
+    typed = st.text_input("Your nickname on the class board", value=default, key="student", bind="query-params",
+                          help="Plain text, at most 40 characters. It appears on the projected board.")
+    student, note = clean_nickname(typed)
+    if note:
+        st.caption(note)
+    student = student or default
+    seat = {"code": code, "student": student, "info": info, "token": ui.viewer_id()}
+    if info is None:
+        st.warning(f"{db_note(view)} Your finished runs are kept and recorded for class {code} when it is back.",
+                   icon=":material/cloud_off:")
+        return seat
+    st.session_state[f"_class_info_{code}"] = info
+    if info.closed:
+        st.info(f"Class {code} is closed: new runs are no longer recorded.", icon=":material/lock:")
+        return None
+    cell = _join(code, student, seat["token"], info)
+    _progress_caption(code, student, view, seat["token"], info, cell)
+    if db_note(view):
+        st.warning(db_note(view), icon=":material/cloud_off:")
+    return seat
+
+
+def _join(code, student, token, info):
+    """Join the class once per nickname; the first time, put the class settings into the form."""
+    key = f"_class_joined_{code}"
+    joined = st.session_state.get(key)
+    if joined is None or joined["student"] != student:
+        try:
+            cell = get_board().join(code, token, student)
+        except (BoardUnavailable, UnknownClass):
+            cell = joined["cell"] if joined else None
+        if joined is None:
+            _preset_form(info.setup, cell)
+        st.session_state[key] = joined = {"student": student, "cell": cell}
+    return joined["cell"]
+
+
+def _preset_form(setup, cell):
+    """Give the MNIST form the class's settings (and the assigned value) unless the link already sets them."""
+    values = {**setup.fixed_settings(), **(cell or {}), "seed": random.randint(1, 999)}
+    for name, value in values.items():
+        if name not in st.query_params:
+            st.session_state[name] = value
+
+
+def _progress_caption(code, student, view, token, info, cell):
+    points = view["points"]
+    mine = int((points.student == student).sum()) if len(points) else 0
+    training = get_recorder().waiting_for(code, token)
+    if cell:
+        st.markdown(f"Your assigned setting: **{value_text(info.setup, cell)}** (already set in the form below).")
+    elif info.setup.vary == "drop_prob":
+        st.markdown("Pick a drop probability and set **both** hidden layers to it; the other settings are the class's.")
+    else:
+        st.markdown(f"Pick a training-set size and a drop probability of 0 or {info.setup.drop_prob:g} "
+                    "(both layers); the other settings are the class's.")
+    st.caption(f"Recorded for the class: {len(points)} runs. Yours as {inert(student)}: {mine}"
+               + (f", and {training} still training (recorded when {'they finish' if training > 1 else 'it finishes'})."
+                  if training else "."))
+
+
+def record_ui(seat, job):
+    """After Train on a class link: pin the run and register it for the class (or say why not); returns job."""
+    if seat is None:
+        return job
+    info, code = seat["info"], seat["code"]
+    mismatch = info.setup.mismatch(job.config) if info is not None else None
+    if mismatch:
+        st.warning(f"This run is not recorded for class {code}: {mismatch}.", icon=":material/rule:")
+        return job
+    ui.get_runner().submit(job.config, viewer=None, pin=True)  # the same job, now kept if the tab closes
+    ok, message = get_recorder().register(job, code, seat["student"], seat["token"])
+    (st.info if ok else st.warning)(message, icon=":material/groups:")
+    return job

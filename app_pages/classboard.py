@@ -1,0 +1,181 @@
+"""The class board (/class): a teacher starts a class experiment; every student's finished run lands here, live."""
+import hmac
+import io
+
+import segno
+import streamlit as st
+
+from core import board_charts
+from core.classboard import (SERVER, VARIES, BadCode, BoardUnavailable, ClassExists, Setup, clean_code,
+                             parse_values)
+from core.classboard.experiment import VARY_LABELS
+from app_pages import class_ui, ui
+
+
+def is_teacher(code):
+    """The session that created the class, or one that entered the teacher key."""
+    return code in st.session_state.get("classboard_created", set()) or st.session_state.get("classboard_teacher")
+
+
+def teacher_key_ui():
+    key = class_ui.secret("classboard", "teacher_key")
+    with st.expander("Teacher sign-in", icon=":material/key:"):
+        if not key:
+            st.caption("No teacher key is set (`[classboard] teacher_key` in the app's secrets), so only the "
+                       "browser session that created a class can fill its gaps, clear or close it.")
+            return
+        typed = st.text_input("Teacher key", type="password", key="teacher_key")
+        if typed and hmac.compare_digest(typed.encode(), str(key).encode()):
+            st.session_state.classboard_teacher = True
+            st.success("Signed in as the teacher.", icon=":material/verified_user:")
+        elif typed:
+            st.error("That is not the teacher key.", icon=":material/key_off:")
+
+
+def create_ui():
+    """The form that starts a class experiment; on success the page switches to its board."""
+    st.subheader("Start a class experiment")
+    vary = st.radio("The class varies", VARIES, format_func=VARY_LABELS.get, key="new_vary")
+    d = Setup.for_vary(vary)
+    with st.form("new_class"):
+        values = st.text_input("Values to sweep (comma-separated)", ", ".join(f"{v:g}" for v in d.values), key="new_values")
+        left, mid, right = st.columns(3)
+        epochs = left.number_input("Epochs", 1, 500, d.epochs, key="new_epochs")
+        lr = mid.number_input("Learning rate", 1e-5, 1.0, d.lr, step=0.001, format="%.4f", key="new_lr")
+        if vary == "drop_prob":
+            fixed = {"train_size": right.number_input("Training images", 100, 60_000, d.train_size, 100, key="new_size")}
+        else:
+            fixed = {"drop_prob": right.slider("Drop probability 'with dropout'", 0.05, 0.95, d.drop_prob, 0.05,
+                                               key="new_drop")}
+        assign = st.toggle("Assign each student a value nobody has covered yet", True, key="new_assign")
+        code = st.text_input("Class code (optional; 3-12 letters or digits)", key="new_code")
+        pressed = st.form_submit_button("Start the class", type="primary", icon=":material/play_arrow:")
+    st.caption("Measured default: 6,000 images x 50 epochs at lr 0.005 overfits without dropout, so the sweep "
+               "shows dropout's effect; one run takes about 15 s on a 2-core server.")
+    if pressed:
+        try:
+            setup = Setup(vary=vary, values=parse_values(values, vary), epochs=int(epochs), lr=float(lr),
+                          assign=assign, **fixed)
+            new = class_ui.get_board().create_class(setup, code=code.strip() or None)
+        except (BadCode, ClassExists, ValueError, BoardUnavailable) as err:
+            st.error(f"The class was not started: {str(err)[:200]}", icon=":material/error:")
+            return
+        st.session_state.setdefault("classboard_created", set()).add(new)
+        st.query_params["class"] = new
+        st.rerun()
+
+
+@st.cache_data(show_spinner=False, max_entries=50)
+def qr_png(link):
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="png", scale=8, border=2)
+    return buffer.getvalue()
+
+
+def header_ui(code, info):
+    """The class code, the students' link and its QR code, to project."""
+    page = st.context.url or ""
+    base = page[:-len("/class")] if page.endswith("/class") else page.rstrip("/")
+    link = f"{base}/mnist?class={code}"
+    left, right = st.columns([3, 1])
+    left.markdown(f"## Class {code}" + ("  (closed)" if info.closed else ""))
+    left.markdown(info.setup.describe())
+    left.markdown("Students open this link (or scan the code), press **Train**, and their run lands here:")
+    left.code(link, language=None)
+    if base.startswith("http"):
+        right.image(qr_png(link), caption=f"Join class {code}", width=230)
+
+
+def counts_ui(code, view):
+    points, (covered, cells) = view["points"], view["covered"]
+    students = points.student[points.student != SERVER].nunique() if len(points) else 0
+    cols = st.columns(5)
+    cols[0].metric("Students joined", view["joined"])
+    cols[1].metric("Students with a run", students)
+    cols[2].metric("Runs finished", len(points))
+    cols[3].metric("Running now", class_ui.get_recorder().running(code))
+    cols[4].metric("Sweep covered", f"{covered} of {cells}")
+
+
+def charts_ui(info, view):
+    setup = info.setup
+    lo, hi = min(setup.values), max(setup.values)
+    left, right = st.columns(2)
+    left.markdown("**Final test accuracy**: one dot per run; line: mean per value, bar: spread (+-1 sd)")
+    left.vega_lite_chart(view["points"], board_charts.spec("sweep", setup.vary, lo, hi), width="stretch")
+    right.markdown("**Train-test gap** (overfitting): mean per value")
+    right.vega_lite_chart(view["points"], board_charts.spec("sweep", setup.vary, lo, hi, "gap", "train - test accuracy"),
+                          width="stretch")
+    st.markdown("**Test accuracy per epoch**: every run faint, the class mean bold")
+    st.vega_lite_chart(view["curves"], board_charts.spec("curves", setup.vary, setup.epochs, lo, hi), width="stretch")
+
+
+def live_ui(code):
+    """The part of the board that redraws every 1.5 s: counts, charts, findings, who has run."""
+    view = class_ui.class_view(class_ui.board_url(), code)
+    if "info" not in view:
+        st.warning(view.get("problem") or view.get("unknown"), icon=":material/cloud_off:")
+        return
+    note = class_ui.db_note(view)
+    if note:
+        st.warning(note, icon=":material/cloud_off:")
+    counts_ui(code, view)
+    charts_ui(view["info"], view)
+    st.markdown("**What the class found**\n\n" + "\n".join(f"- {s}" for s in view["findings"]))
+    names = view["points"].student.value_counts()
+    if len(names):
+        st.caption("Runs by: " + class_ui.inert(", ".join(f"{n} ({k})" for n, k in names.items())))
+
+
+def teacher_ui(code, info, view):
+    st.markdown("**Teacher**")
+    cols = st.columns(4)
+    if cols[0].button("Fill the gaps", key="fill", icon=":material/auto_fix_high:", disabled=info.closed,
+                      help="Run the values nobody has tried yet on the server, queued behind the students' runs."):
+        tried = zip(view["points"].value, view["points"].series)
+        todo = class_ui.get_recorder().fill_gaps(ui.get_runner(), code, info.setup, list(tried))
+        st.toast(f"{len(todo)} server runs queued." if todo else "Every value already has a run (or one training).")
+    if cols[1].button("Close the class", key="close_class", icon=":material/lock:", disabled=info.closed):
+        class_ui.get_board().close_class(code)
+        st.rerun()
+    confirm = cols[2].checkbox("Yes, delete all runs", key="confirm_clear")
+    if cols[2].button("Clear the runs", key="clear_class", icon=":material/delete:", disabled=not confirm):
+        class_ui.get_board().clear_class(code)
+        st.rerun()
+    if cols[3].button("Start a new class", key="new_class_button", icon=":material/add:"):
+        del st.query_params["class"]
+        st.rerun()
+
+
+def main():
+    st.title("Class board")
+    raw = st.query_params.get("class")
+    if raw is None:
+        st.caption("A class experiment turns every student's finished run into one shared sweep, "
+                   "like Srivastava et al.'s figures 9 and 10, live on the projector.")
+        create_ui()
+        teacher_key_ui()
+        return
+    try:
+        code = clean_code(raw)
+    except BadCode as err:
+        st.error(str(err), icon=":material/error:")
+        return
+    view = class_ui.class_view(class_ui.board_url(), code)
+    if "info" not in view:
+        st.error(view.get("unknown") or view["problem"], icon=":material/error:")
+        return
+    header_ui(code, view["info"])
+    st.fragment(live_ui, run_every=1.5)(code)
+    download = lambda: class_ui.get_board().export_csv(code)  # noqa: E731 - built only when clicked
+    st.download_button("Download the runs as CSV", download, f"class-{code}.csv", "text/csv", key="board_csv",
+                       icon=":material/download:", on_click="ignore")
+    if is_teacher(code):
+        teacher_ui(code, view["info"], view)
+    else:
+        st.caption("Only the teacher (the session that created this class, or whoever enters the teacher key) "
+                   "can fill the gaps, clear or close it.")
+    teacher_key_ui()
+
+
+ui.guarded(main)
