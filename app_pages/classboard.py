@@ -19,7 +19,7 @@ def is_teacher(code):
 
 def teacher_key_ui():
     key = class_ui.secret("classboard", "teacher_key")
-    with st.expander("Teacher sign-in", icon=":material/key:"):
+    with st.sidebar.expander("Teacher sign-in", icon=":material/key:"):
         if not key:
             st.caption("No teacher key is set (`[classboard] teacher_key` in the app's secrets), so only the "
                        "browser session that created a class can fill its gaps, clear or close it.")
@@ -49,7 +49,7 @@ def create_ui():
                                                key="new_drop")}
         assign = st.toggle("Assign each student a value nobody has covered yet", True, key="new_assign")
         code = st.text_input("Class code (optional; 3-12 letters or digits)", key="new_code")
-        pressed = st.form_submit_button("Start the class", type="primary", icon=":material/play_arrow:")
+        pressed = st.form_submit_button("Start the class", key="new_start", type="primary", icon=":material/play_arrow:")
     st.caption("Measured default: 6,000 images x 50 epochs at lr 0.005 overfits without dropout, so the sweep "
                "shows dropout's effect; one run takes about 15 s on a 2-core server.")
     if pressed:
@@ -137,10 +137,12 @@ def teacher_ui(code, info, view):
         st.toast(f"{len(todo)} server runs queued." if todo else "Every value already has a run (or one training).")
     if cols[1].button("Close the class", key="close_class", icon=":material/lock:", disabled=info.closed):
         class_ui.get_board().close_class(code)
+        class_ui.class_view.clear()  # show the change now, not after the cache's second
         st.rerun()
     confirm = cols[2].checkbox("Yes, delete all runs", key="confirm_clear")
     if cols[2].button("Clear the runs", key="clear_class", icon=":material/delete:", disabled=not confirm):
         class_ui.get_board().clear_class(code)
+        class_ui.class_view.clear()
         st.rerun()
     if cols[3].button("Start a new class", key="new_class_button", icon=":material/add:"):
         del st.query_params["class"]
@@ -149,12 +151,12 @@ def teacher_ui(code, info, view):
 
 def main():
     st.title("Class board")
+    teacher_key_ui()
     raw = st.query_params.get("class")
     if raw is None:
         st.caption("A class experiment turns every student's finished run into one shared sweep, "
                    "like Srivastava et al.'s figures 9 and 10, live on the projector.")
         create_ui()
-        teacher_key_ui()
         return
     try:
         code = clean_code(raw)
@@ -174,8 +176,7 @@ def main():
         teacher_ui(code, view["info"], view)
     else:
         st.caption("Only the teacher (the session that created this class, or whoever enters the teacher key) "
-                   "can fill the gaps, clear or close it.")
-    teacher_key_ui()
+                   "can fill the gaps, clear or close it (teacher sign-in: in the sidebar).")
 
 
 ui.guarded(main)

@@ -24,7 +24,7 @@ from sqlalchemy import (Column, Float, ForeignKey, Integer, MetaData, String, Ta
                         create_engine, delete, event, exc, func, insert, select, update)
 
 from core.classboard.experiment import Setup
-from core.classboard.names import NICKNAME_MAX, clean_code, clean_nickname, new_code
+from core.classboard.names import NICKNAME_MAX, SERVER, clean_code, clean_nickname, new_code
 from core.config import TrainConfig
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -292,7 +292,7 @@ class Board:
                 if reason:
                     outcomes.append(reason)
                     continue
-                values = {**row, "student": clean_nickname(row["student"])[0]}
+                values = {**row, "student": _student(row["student"])}
                 outcomes.append("recorded" if self._insert_new(conn, values) else "duplicate")
         return outcomes
 
@@ -305,7 +305,7 @@ class Board:
             return f"there is no class {code}"
         if info.closed:
             return f"class {code} is closed"
-        if not clean_nickname(row["student"])[0]:
+        if not _student(row["student"]):
             return "the nickname is empty"
         try:
             return info.setup.mismatch(config_of(row))
@@ -363,6 +363,11 @@ class Board:
 def config_of(row):
     """The TrainConfig of a stored run (or of a row about to be stored)."""
     return TrainConfig(**{c: row[c] for c in CONFIG_COLUMNS})
+
+
+def _student(name):
+    """A stored student name: a cleaned nickname, or the server's own pseudo-student (students cannot take it)."""
+    return name if name == SERVER else clean_nickname(name)[0]
 
 
 def _key(setup, cfg):

@@ -1,0 +1,142 @@
+"""The class board page and the class banner on the MNIST page, under Streamlit's AppTest."""
+import os
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.classboard import Board, Setup, clean_nickname
+from tests import apptest
+from tests.app_server import ROOT
+from tests.test_classboard import HOSTILE, row
+
+TINY = Setup(values=(0.0, 0.5), epochs=1, lr=0.01, train_size=300)
+
+
+@pytest.fixture
+def board():
+    """The board of the app under test (conftest points CLASSBOARD_URL at a throwaway file)."""
+    return Board(os.environ["CLASSBOARD_URL"])
+
+
+def open_board(secrets=None, **query):
+    at = AppTest.from_file(f"{ROOT}/streamlit_app.py", default_timeout=60)
+    at.secrets.update(secrets or {})
+    at.query_params.update(query)
+    at.run()
+    at.switch_page("app_pages/classboard.py")
+    return at.run()
+
+
+def texts(at):
+    return " ".join(e.value for kind in ("markdown", "caption", "error", "warning", "info", "success")
+                    for e in getattr(at, kind))
+
+
+def test_the_teacher_starts_a_class_from_the_form_and_gets_teacher_controls(board):
+    at = open_board()
+    at.text_input(key="new_values").input("0.9, 0, 0.5")
+    at.number_input(key="new_epochs").set_value(3)
+    at.number_input(key="new_size").set_value(2000)
+    at.text_input(key="new_code").input("form1")
+    at.button(key="new_start").click().run()
+    assert not at.exception and at.query_params["class"] == "FORM1"
+    setup = board.get_class("FORM1").setup
+    assert setup.values == (0.0, 0.5, 0.9) and setup.epochs == 3 and setup.train_size == 2000
+    assert "Class FORM1" in texts(at) and at.button(key="fill") and at.button(key="close_class")
+    assert [b for b in at.get("download_button") if "board_csv" in b.proto.id]
+    at.button(key="close_class").click().run()
+    assert board.get_class("FORM1").closed and "(closed)" in texts(at)
+
+
+def test_a_bad_setup_or_code_in_the_form_is_one_message_and_creates_nothing(board):
+    at = open_board()
+    at.text_input(key="new_values").input("0.5, <b>abc</b>")
+    at.button(key="new_start").click().run()
+    assert [e.value for e in at.error] == ["The class was not started: '<b>abc</b>' is not a drop_prob between 0 and 1"]
+    at.text_input(key="new_values").input("0.5")
+    at.text_input(key="new_code").input("no way")
+    at.button(key="new_start").click().run()
+    assert "is not a class code" in at.error[0].value and "class" not in at.query_params
+    assert not at.exception
+
+
+def test_unknown_and_malformed_class_codes_get_a_clear_message():
+    at = open_board(**{"class": "NOPE9"})
+    assert [e.value for e in at.error] == ["There is no class with code NOPE9. Check the link or the code your "
+                                           "teacher shared."]
+    at = open_board(**{"class": "<script>x</script>"})
+    assert "is not a class code" in at.error[0].value and "<script>" not in at.error[0].value
+    mnist = apptest.open_page("app_pages/mnist.py", **{"class": "NOPE9"})
+    assert "There is no class with code NOPE9" in mnist.warning[0].value
+    assert mnist.button(key="train") and not mnist.exception  # training still works
+
+
+def test_the_board_shows_runs_with_a_hostile_nickname_inert_and_only_the_teacher_manages_it(board):
+    code = board.create_class(TINY)
+    board.record([row(code, HOSTILE, 0.0, setup=TINY, test_acc=0.80),
+                  row(code, "Bo [link](http://x) **bold**", 0.5, setup=TINY, test_acc=0.85)])
+    at = open_board(**{"class": code})
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Runs finished"] == "2" and metrics["Students with a run"] == "2"
+    assert metrics["Sweep covered"] == "2 of 2"
+    roster = at.caption[0].value
+    assert roster.startswith("Runs by: ") and "\\<img src\\=x onerror\\=alert\\(1\\)\\>" in roster
+    assert "\\[link\\]\\(http\\:\\/\\/x\\) \\*\\*bold\\*\\*" in roster
+    everything = texts(at)
+    assert "<img" not in everything.replace("\\<img", "") and "](http" not in everything
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 3
+    assert not [b for b in at.button if b.key in ("fill", "close_class", "clear_class")]  # not the teacher
+    assert "Only the teacher" in everything
+    assert "+5.0 points" in everything  # the findings, in numbers
+
+
+def test_the_teacher_key_unlocks_the_controls_and_fill_the_gaps_runs_the_missing_values(board):
+    code = board.create_class(TINY)
+    board.record([row(code, "Ada", 0.5, setup=TINY)])
+    at = open_board(secrets={"classboard": {"teacher_key": "owl-42"}}, **{"class": code})
+    at.text_input(key="teacher_key").input("wrong").run()
+    assert "That is not the teacher key." in texts(at) and not [b for b in at.button if b.key == "fill"]
+    at.text_input(key="teacher_key").input("owl-42").run()
+    at.button(key="fill").click().run()
+    apptest.run_until(at, lambda a: {m.label: m.value for m in a.metric}.get("Runs finished") == "2", timeout=90)
+    runs = board.runs(code)
+    assert [(r["student"], r["drop_prob1"]) for r in runs] == [("Ada", 0.5), ("(server)", 0.0)]
+    assert 0 <= runs[1]["test_acc"] <= 1 and len(runs[1]["curve"]) == 1
+
+
+def test_the_banner_presets_the_form_and_records_a_finished_run(board):
+    code = board.create_class(TINY)
+    at = apptest.open_page("app_pages/mnist.py", **{"class": code, "student": HOSTILE})
+    assert not at.exception
+    assert f"You are in class {code}." in at.markdown[0].value
+    assert "Nickname cut to 40 characters." in texts(at)
+    values = {w.key: w.value for w in list(at.number_input) + list(at.slider)}
+    assert values["epochs"] == 1 and values["train_size"] == 300 and values["lr"] == 0.01
+    assert values["drop_prob1"] == values["drop_prob2"] == 0.0  # the first untried value
+    at.button(key="train").click().run()
+    assert f"will be recorded for class {code}" in texts(at) or "already finished" in texts(at)
+    apptest.run_until(at, lambda a: len(board.runs(code)) == 1, timeout=90)
+    recorded = board.runs(code)[0]
+    assert recorded["student"] == clean_nickname(HOSTILE)[0] and recorded["drop_prob1"] == 0.0
+    assert board.snapshot(code)[2] == 1  # one student joined
+
+
+def test_the_banner_says_why_a_run_that_differs_from_the_class_is_not_recorded(board):
+    code = board.create_class(TINY)
+    at = apptest.open_page("app_pages/mnist.py", **{"class": code, "epochs": 2})
+    at.button(key="train").click().run()
+    assert f"This run is not recorded for class {code}: epochs is 2, the class uses 1." in texts(at)
+    board.close_class(code)
+    at = apptest.open_page("app_pages/mnist.py", **{"class": code})
+    assert f"Class {code} is closed" in texts(at)
+
+
+def test_an_unreachable_database_is_one_sentence_on_the_board_and_the_banner(monkeypatch, tmp_path):
+    monkeypatch.setenv("CLASSBOARD_URL", f"sqlite:///{tmp_path}/no/such/dir/board.sqlite3")
+    at = open_board(**{"class": "BARS7"})
+    assert not at.exception and at.error[0].value.startswith("The class database cannot be reached (")
+    mnist = apptest.open_page("app_pages/mnist.py", **{"class": "BARS7"})
+    assert not mnist.exception and mnist.button(key="train")
+    assert "cannot be reached" in texts(mnist) and "recorded for class BARS7 when it is back" in texts(mnist)
