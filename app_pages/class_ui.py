@@ -6,10 +6,13 @@ place st.connection reads), else the SQLite file beside the app. Nothing a stude
 markup: names go through `inert` before they reach st.markdown or st.caption.
 """
 import atexit
+import hmac
+import io
 import os
 import random
 import string
 
+import segno
 import streamlit as st
 
 from core.classboard import (Board, BoardUnavailable, BadCode, Recorder, UnknownClass, clean_code, clean_nickname,
@@ -72,6 +75,14 @@ def class_view(url, code):
             "covered": results.coverage(info.setup, points), "findings": results.findings(info.setup, points)}
 
 
+def export_csv(code):
+    """The class's runs as CSV, for the download button (or one sentence on what went wrong)."""
+    try:
+        return get_board().export_csv(code)
+    except Exception as err:  # noqa: BLE001 - a download must not show a traceback either
+        return f"The runs could not be exported: {err}\n"
+
+
 def inert(text):
     """Text safe inside st.markdown: every ASCII punctuation mark escaped, so no markup or link survives."""
     return "".join("\\" + ch if ch in string.punctuation else ch for ch in str(text))
@@ -88,6 +99,42 @@ def value_text(setup, cell):
         return f"drop probability p = {cell['drop_prob1']:g} in both hidden layers"
     dropout = "without dropout" if cell["drop_prob1"] == 0 else f"with dropout {cell['drop_prob1']:g}"
     return f"{cell['train_size']:,} training images, {dropout}"
+
+
+# ---- the teacher ----------------------------------------------------------------------------------
+def is_teacher(code):
+    """The session that created the class, or one that entered the teacher key."""
+    return code in st.session_state.get("classboard_created", set()) or st.session_state.get("classboard_teacher")
+
+
+def teacher_key_ui():
+    key = secret("classboard", "teacher_key")
+    with st.sidebar.expander("Teacher sign-in", icon=":material/key:"):
+        if not key:
+            st.caption("No teacher key is set (`[classboard] teacher_key` in the app's secrets), so only the "
+                       "browser session that created a class can fill its gaps, clear or close it.")
+            return
+        typed = st.text_input("Teacher key", type="password", key="teacher_key")
+        if typed and hmac.compare_digest(typed.encode(), str(key).encode()):
+            st.session_state.classboard_teacher = True
+            st.success("Signed in as the teacher.", icon=":material/verified_user:")
+        elif typed:
+            st.error("That is not the teacher key.", icon=":material/key_off:")
+
+
+def student_link(code):
+    """The link students open for a class, built from the address this page was opened at."""
+    page = st.context.url or ""
+    base = page[:-len("/class")] if page.endswith("/class") else page.rstrip("/")
+    return f"{base}/mnist?class={code}"
+
+
+@st.cache_data(show_spinner=False, max_entries=50)
+def qr_png(link):
+    buffer = io.BytesIO()
+    segno.make(link, error="m").save(buffer, kind="png", scale=8, border=2)
+    return buffer.getvalue()
+
 
 
 # ---- the banner on the MNIST page ----------------------------------------------------------------

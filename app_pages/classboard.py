@@ -1,8 +1,4 @@
 """The class board (/class): a teacher starts a class experiment; every student's finished run lands here, live."""
-import hmac
-import io
-
-import segno
 import streamlit as st
 
 from core import board_charts
@@ -12,44 +8,27 @@ from core.classboard.experiment import VARY_LABELS
 from app_pages import class_ui, ui
 
 
-def is_teacher(code):
-    """The session that created the class, or one that entered the teacher key."""
-    return code in st.session_state.get("classboard_created", set()) or st.session_state.get("classboard_teacher")
-
-
-def teacher_key_ui():
-    key = class_ui.secret("classboard", "teacher_key")
-    with st.sidebar.expander("Teacher sign-in", icon=":material/key:"):
-        if not key:
-            st.caption("No teacher key is set (`[classboard] teacher_key` in the app's secrets), so only the "
-                       "browser session that created a class can fill its gaps, clear or close it.")
-            return
-        typed = st.text_input("Teacher key", type="password", key="teacher_key")
-        if typed and hmac.compare_digest(typed.encode(), str(key).encode()):
-            st.session_state.classboard_teacher = True
-            st.success("Signed in as the teacher.", icon=":material/verified_user:")
-        elif typed:
-            st.error("That is not the teacher key.", icon=":material/key_off:")
-
-
 def create_ui():
     """The form that starts a class experiment; on success the page switches to its board."""
     st.subheader("Start a class experiment")
     vary = st.radio("The class varies", VARIES, format_func=VARY_LABELS.get, key="new_vary")
     d = Setup.for_vary(vary)
     with st.form("new_class"):
-        values = st.text_input("Values to sweep (comma-separated)", ", ".join(f"{v:g}" for v in d.values), key="new_values")
+        values = st.text_input("Values to sweep (comma-separated)", ", ".join(f"{v:g}" for v in d.values),
+                               key="new_values")
         left, mid, right = st.columns(3)
         epochs = left.number_input("Epochs", 1, 500, d.epochs, key="new_epochs")
         lr = mid.number_input("Learning rate", 1e-5, 1.0, d.lr, step=0.001, format="%.4f", key="new_lr")
         if vary == "drop_prob":
-            fixed = {"train_size": right.number_input("Training images", 100, 60_000, d.train_size, 100, key="new_size")}
+            fixed = {"train_size": right.number_input("Training images", 100, 60_000, d.train_size, 100,
+                                                      key="new_size")}
         else:
             fixed = {"drop_prob": right.slider("Drop probability 'with dropout'", 0.05, 0.95, d.drop_prob, 0.05,
                                                key="new_drop")}
         assign = st.toggle("Assign each student a value nobody has covered yet", True, key="new_assign")
         code = st.text_input("Class code (optional; 3-12 letters or digits)", key="new_code")
-        pressed = st.form_submit_button("Start the class", key="new_start", type="primary", icon=":material/play_arrow:")
+        pressed = st.form_submit_button("Start the class", key="new_start", type="primary",
+                                        icon=":material/play_arrow:")
     st.caption("Measured default: 6,000 images x 50 epochs at lr 0.005 overfits without dropout, so the sweep "
                "shows dropout's effect; one run takes about 15 s on a 2-core server.")
     if pressed:
@@ -65,25 +44,16 @@ def create_ui():
         st.rerun()
 
 
-@st.cache_data(show_spinner=False, max_entries=50)
-def qr_png(link):
-    buffer = io.BytesIO()
-    segno.make(link, error="m").save(buffer, kind="png", scale=8, border=2)
-    return buffer.getvalue()
-
-
 def header_ui(code, info):
     """The class code, the students' link and its QR code, to project."""
-    page = st.context.url or ""
-    base = page[:-len("/class")] if page.endswith("/class") else page.rstrip("/")
-    link = f"{base}/mnist?class={code}"
+    link = class_ui.student_link(code)
     left, right = st.columns([3, 1])
     left.markdown(f"## Class {code}" + ("  (closed)" if info.closed else ""))
     left.markdown(info.setup.describe())
     left.markdown("Students open this link (or scan the code), press **Train**, and their run lands here:")
     left.code(link, language=None)
-    if base.startswith("http"):
-        right.image(qr_png(link), caption=f"Join class {code}", width=230)
+    if link.startswith("http"):  # a QR code of a relative link would help nobody
+        right.image(class_ui.qr_png(link), caption=f"Join class {code}", width=230)
 
 
 def counts_ui(code, view):
@@ -104,18 +74,20 @@ def charts_ui(info, view):
     left.markdown("**Final test accuracy**: one dot per run; line: mean per value, bar: spread (+-1 sd)")
     left.vega_lite_chart(view["points"], board_charts.spec("sweep", setup.vary, lo, hi), width="stretch")
     right.markdown("**Train-test gap** (overfitting): mean per value")
-    right.vega_lite_chart(view["points"], board_charts.spec("sweep", setup.vary, lo, hi, "gap", "train - test accuracy"),
-                          width="stretch")
+    gap = board_charts.spec("sweep", setup.vary, lo, hi, "gap", "train - test accuracy")
+    right.vega_lite_chart(view["points"], gap, width="stretch")
     st.markdown("**Test accuracy per epoch**: every run faint, the class mean bold")
     st.vega_lite_chart(view["curves"], board_charts.spec("curves", setup.vary, setup.epochs, lo, hi), width="stretch")
 
 
-def live_ui(code):
+def live_ui(code, header_shown):
     """The part of the board that redraws every 1.5 s: counts, charts, findings, who has run."""
     view = class_ui.class_view(class_ui.board_url(), code)
     if "info" not in view:
         st.warning(view.get("problem") or view.get("unknown"), icon=":material/cloud_off:")
         return
+    if not header_shown:
+        st.rerun(scope="app")  # the database is back: draw the whole page
     note = class_ui.db_note(view)
     if note:
         st.warning(note, icon=":material/cloud_off:")
@@ -123,8 +95,7 @@ def live_ui(code):
     charts_ui(view["info"], view)
     st.markdown("**What the class found**\n\n" + "\n".join(f"- {s}" for s in view["findings"]))
     names = view["points"].student.value_counts()
-    if len(names):
-        st.caption("Runs by: " + class_ui.inert(", ".join(f"{n} ({k})" for n, k in names.items())))
+    st.caption("Runs by: " + class_ui.inert(", ".join(f"{n} ({k})" for n, k in names.items())) if len(names) else "")
 
 
 def teacher_ui(code, info, view):
@@ -151,7 +122,7 @@ def teacher_ui(code, info, view):
 
 def main():
     st.title("Class board")
-    teacher_key_ui()
+    class_ui.teacher_key_ui()
     raw = st.query_params.get("class")
     if raw is None:
         st.caption("A class experiment turns every student's finished run into one shared sweep, "
@@ -164,15 +135,17 @@ def main():
         st.error(str(err), icon=":material/error:")
         return
     view = class_ui.class_view(class_ui.board_url(), code)
-    if "info" not in view:
-        st.error(view.get("unknown") or view["problem"], icon=":material/error:")
+    if "unknown" in view:
+        st.error(view["unknown"], icon=":material/error:")
         return
-    header_ui(code, view["info"])
-    st.fragment(live_ui, run_every=1.5)(code)
-    download = lambda: class_ui.get_board().export_csv(code)  # noqa: E731 - built only when clicked
-    st.download_button("Download the runs as CSV", download, f"class-{code}.csv", "text/csv", key="board_csv",
-                       icon=":material/download:", on_click="ignore")
-    if is_teacher(code):
+    if "info" in view:
+        header_ui(code, view["info"])
+    st.fragment(live_ui, run_every=1.5)(code, "info" in view)  # while the database is away: its one sentence
+    if "info" not in view:
+        return
+    st.download_button("Download the runs as CSV", lambda: class_ui.export_csv(code), f"class-{code}.csv",
+                       "text/csv", key="board_csv", icon=":material/download:", on_click="ignore")
+    if class_ui.is_teacher(code):
         teacher_ui(code, view["info"], view)
     else:
         st.caption("Only the teacher (the session that created this class, or whoever enters the teacher key) "

@@ -237,7 +237,7 @@ def test_a_student_records_at_most_twenty_runs_a_minute(tmp_path):
     accepted = [recorder.register(j, "RATE1", "Ada", token="t")[0] for j in jobs]
     assert accepted == [True] * 20 + [False] * 2
     assert not recorder.register(Job(next(ids), jobs[0].config), "RATE1", "Ada again", token="t")[0]  # same browser
-    assert all(recorder.register(Job(next(ids), j.config), "RATE1", SERVER)[0] for j in jobs)  # the server is not limited
+    assert all(recorder.register(Job(next(ids), j.config), "RATE1", SERVER)[0] for j in jobs)  # the server: no limit
     recorder.close()
 
 

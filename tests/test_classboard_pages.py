@@ -4,6 +4,7 @@ import os
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages import class_ui
 from core.classboard import Board, Setup, clean_nickname
 from tests import apptest
 from tests.app_server import ROOT
@@ -129,6 +130,7 @@ def test_the_banner_says_why_a_run_that_differs_from_the_class_is_not_recorded(b
     at.button(key="train").click().run()
     assert f"This run is not recorded for class {code}: epochs is 2, the class uses 1." in texts(at)
     board.close_class(code)
+    class_ui.class_view.clear()  # the page reads a class at most once a second; do not wait for that
     at = apptest.open_page("app_pages/mnist.py", **{"class": code})
     assert f"Class {code} is closed" in texts(at)
 
@@ -136,7 +138,8 @@ def test_the_banner_says_why_a_run_that_differs_from_the_class_is_not_recorded(b
 def test_an_unreachable_database_is_one_sentence_on_the_board_and_the_banner(monkeypatch, tmp_path):
     monkeypatch.setenv("CLASSBOARD_URL", f"sqlite:///{tmp_path}/no/such/dir/board.sqlite3")
     at = open_board(**{"class": "BARS7"})
-    assert not at.exception and at.error[0].value.startswith("The class database cannot be reached (")
+    assert not at.exception and not at.error
+    assert at.warning[0].value.startswith("The class database cannot be reached (")
     mnist = apptest.open_page("app_pages/mnist.py", **{"class": "BARS7"})
     assert not mnist.exception and mnist.button(key="train")
     assert "cannot be reached" in texts(mnist) and "recorded for class BARS7 when it is back" in texts(mnist)

@@ -96,7 +96,8 @@ class Setup:
             cell["train_size"] = cfg.train_size
         expected = self.config(cell, cfg.seed)
         wrong = [f"{f.name} is {getattr(cfg, f.name):g}, the class uses {getattr(expected, f.name):g}"
-                 for f in fields(TrainConfig) if f.name != "inputs" and getattr(cfg, f.name) != getattr(expected, f.name)]
+                 for f in fields(TrainConfig)
+                 if f.name != "inputs" and getattr(cfg, f.name) != getattr(expected, f.name)]
         if cfg.inputs != expected.inputs:
             wrong.append("the inputs differ from the class's")
         return "; ".join(wrong) or None
