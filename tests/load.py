@@ -355,7 +355,7 @@ def figures(args, url, sampler, result, loads, moves, broken, busy, marks):
     end = max([marks["ended"], last_tick] + [e for _, e in busy])
     class_cpu = sampler.cpu_between(marks["train"], end) if sampler else (None, None)
     live_start = marks["train"] + args.window
-    out = {
+    return {
         "students": args.students, "epochs": args.epochs, "train_size": args.train_size, "url": url,
         "load_average_before": marks["load_before"], "load_average_after": list(os.getloadavg()),
         "page_loads_s": [x["s"] for x in loads], "page_load": spread(x["s"] for x in loads),
@@ -366,6 +366,8 @@ def figures(args, url, sampler, result, loads, moves, broken, busy, marks):
         "opened_s": spread(s["opened_s"] for s in students),
         "first_chart_s": spread(s["first_chart_s"] for s in students),
         "never_saw_chart": sum(s["first_chart_s"] is None for s in students),
+        "first_feedback_s": spread(min((x for x in (s["first_chart_s"], s["queue_shown_s"]) if x is not None),
+                                       default=None) for s in students),
         "run_end_s": spread(s["end_s"] for s in students),
         "not_ended": sum(s["end_s"] is None for s in students),
         "saw_queue_position": sum(bool(s["queue_positions"]) for s in students),
@@ -388,7 +390,6 @@ def figures(args, url, sampler, result, loads, moves, broken, busy, marks):
         "per_student": [{k: v for k, v in s.items() if k not in ("ticks", "tick_bytes", "tick_unchanged_bytes")}
                         for s in students],
     }
-    return out
 
 
 def board_note(args, result):
@@ -443,6 +444,7 @@ def report(fig):
         f"  /mnist opened: {seconds(fig['opened_s'])}",
         f"  first chart after Train: {seconds(fig['first_chart_s'])}; never saw one: {fig['never_saw_chart']}; "
         f"saw a queue position: {fig['saw_queue_position']}",
+        f"  first chart or queue position after Train: {seconds(fig['first_feedback_s'])}",
         f"  run end after Train: {seconds(fig['run_end_s'])}; not ended: {fig['not_ended']}",
         f"  exceptions: {fig['students_with_exception']} students ({fig['exception_elements']} elements); "
         f"failures: {len(fig['failures'])} {fig['failures'][:3] or ''}"

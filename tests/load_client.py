@@ -297,7 +297,7 @@ class Student(Tab):
 
     def __init__(self, url, query, deadline):
         super().__init__(url, "mnist", query, deadline)
-        self.opened = self.pressed = self.first_chart = self.ended = self.failure = None
+        self.opened = self.pressed = self.first_chart = self.queue_shown = self.ended = self.failure = None
         self.first_rows, self.positions, self.status = 0, [], ""
         self.done = asyncio.Event()
 
@@ -316,20 +316,32 @@ class Student(Tab):
             position = QUEUE.search(element.body)
             if position:
                 self.positions.append(int(position.group(1)))
+                self.queue_shown = self.queue_shown or now() - self.pressed
+                self.run_is_busy()
             self.status = element.body
+        elif kind == "progress":
+            self.run_is_busy()
         elif kind == "vega_lite_chart" and self.first_chart is None:
             rows = loss_rows(element)
             if rows:
                 self.first_chart, self.first_rows = now() - self.pressed, rows
 
+    def run_is_busy(self):
+        """The run being received shows a training still going (a progress bar or a queue position)."""
+        if self.run is not None:
+            self.run["busy"] = True
+
     def on_full_run(self, run):
-        if self.pressed is not None and self.ended is None and run["start"] >= self.pressed and not run["live"]:
+        """The class run has ended once a full run after Train shows neither a live fragment nor a run going."""
+        if (self.pressed is not None and self.ended is None and run["start"] >= self.pressed and not run["live"]
+                and not run.get("busy")):
             self.ended = now() - self.pressed
             self.done.set()
 
     def summary(self):
         return {**super().summary(), "opened_s": self.opened, "pressed": self.pressed,
                 "first_chart_s": self.first_chart, "first_chart_rows": self.first_rows, "end_s": self.ended,
+                "queue_shown_s": self.queue_shown,
                 "queue_positions": sorted(set(self.positions)), "status": self.status[:160],
                 "failure": self.failure}
 
@@ -366,7 +378,7 @@ async def follow_student(student, delay, deadline):
 
 
 async def open_board(url, code, deadline, timeout):
-    """A projector's tab on /class?class=CODE, kept open with its live fragment; None if the page is missing."""
+    """A projector's tab on /class?class=CODE, kept open with its live fragment (page_missing if there is none)."""
     board = Tab(url, "class", f"class={code}", deadline)
     try:
         await board.open(timeout)
