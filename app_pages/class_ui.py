@@ -3,14 +3,14 @@ and the class banner on the MNIST page (/mnist?class=CODE&student=NAME).
 
 The database URL is CLASSBOARD_URL, else `[connections.classboard] url` in the app's secrets (the same
 place st.connection reads), else the SQLite file beside the app. Nothing a student typed is rendered as
-markup: names go through `inert` before they reach st.markdown or st.caption.
+markup: nicknames appear only in text inputs, st.text, charts' tooltips and tables, never in st.markdown (even
+escaped, Markdown turns a bare http://... into a link).
 """
 import atexit
 import hmac
 import io
 import os
 import random
-import string
 
 import segno
 import streamlit as st
@@ -81,11 +81,6 @@ def export_csv(code):
         return get_board().export_csv(code)
     except Exception as err:  # noqa: BLE001 - a download must not show a traceback either
         return f"The runs could not be exported: {err}\n"
-
-
-def inert(text):
-    """Text safe inside st.markdown: every ASCII punctuation mark escaped, so no markup or link survives."""
-    return "".join("\\" + ch if ch in string.punctuation else ch for ch in str(text))
 
 
 def db_note(view):
@@ -217,7 +212,7 @@ def _progress_caption(code, student, view, token, info, cell):
     else:
         st.markdown(f"Pick a training-set size and a drop probability of 0 or {info.setup.drop_prob:g} "
                     "(both layers); the other settings are the class's.")
-    st.caption(f"Recorded for the class: {len(points)} runs. Yours as {inert(student)}: {mine}"
+    st.caption(f"Recorded for the class: {len(points)} runs. Yours: {mine}"
                + (f", and {training} still training (recorded when {'they finish' if training > 1 else 'it finishes'})."
                   if training else "."))
 

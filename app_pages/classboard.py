@@ -94,8 +94,8 @@ def live_ui(code, header_shown):
     counts_ui(code, view)
     charts_ui(view["info"], view)
     st.markdown("**What the class found**\n\n" + "\n".join(f"- {s}" for s in view["findings"]))
-    names = view["points"].student.value_counts()
-    st.caption("Runs by: " + class_ui.inert(", ".join(f"{n} ({k})" for n, k in names.items())) if len(names) else "")
+    names = view["points"].groupby("student", sort=False).size()  # in order of each first run
+    st.text("Runs by: " + ", ".join(f"{n} ({k})" for n, k in names.items()) if len(names) else "")  # plain text
 
 
 def teacher_ui(code, info, view):

@@ -362,3 +362,9 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, args, says):
 def test_cli_unreachable_database_is_one_line(tmp_path):
     out = cli("export", "BARS7", url=f"sqlite:///{tmp_path}/missing/x.sqlite3")
     assert out.returncode == 1 and len(out.stderr.strip().splitlines()) == 1 and "cannot be reached" in out.stderr
+
+
+def test_the_class_board_core_never_imports_streamlit():
+    code = ("import sys, core.classboard, core.classboard.__main__, core.board_charts; "
+            "assert 'streamlit' not in sys.modules, 'core imported streamlit'")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)

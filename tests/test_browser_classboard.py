@@ -1,0 +1,42 @@
+"""The class board in headless Chromium: students of one class train from the class link; the board shows them."""
+import os
+import re
+
+from playwright.sync_api import expect
+
+from core.classboard import Board, Setup
+from tests.app_server import TRAIN
+
+TINY = Setup(values=(0.0, 0.5), epochs=1, lr=0.01, train_size=300)
+
+
+def student_trains(browser, app_url, code, nickname):
+    """A student opens the class link in a fresh browser, presses Train, sees the run registered, closes the tab."""
+    context = browser.new_context(viewport={"width": 1300, "height": 900})
+    page = context.new_page()
+    page.goto(f"{app_url}/mnist?class={code}")
+    expect(page.get_by_text(f"You are in class {code}.")).to_be_visible(timeout=30_000)
+    name = page.get_by_role("textbox", name="Your nickname on the class board")
+    expect(name).to_have_value(re.compile(r"^\w+ \w+ \d\d$"))  # a random friendly default
+    name.fill(nickname)
+    name.press("Enter")
+    expect(page).to_have_url(re.compile(r"student="), timeout=10_000)  # the nickname is bound to the link
+    page.get_by_role("button", name=TRAIN).click()
+    expect(page.get_by_text(re.compile(f"(will be|it is) recorded for class {code}"))).to_be_visible(timeout=15_000)
+    context.close()  # the tab closes; the pinned run still finishes and is recorded
+
+
+def test_students_of_one_class_train_and_the_board_shows_their_runs(browser, page, app_url):
+    code = Board(os.environ["CLASSBOARD_URL"]).create_class(TINY)
+    student_trains(browser, app_url, code, "Ada")
+    student_trains(browser, app_url, code, "<b>Bo</b> [x](http://e.vil)")
+    page.goto(f"{app_url}/class?class={code}")
+    runs = page.get_by_test_id("stMetric").filter(has_text="Runs finished")
+    expect(runs).to_contain_text("2", timeout=60_000)
+    expect(page.get_by_test_id("stMetric").filter(has_text="Sweep covered")).to_contain_text("2 of 2")
+    roster = page.get_by_text(re.compile("^Runs by: "))
+    expect(roster).to_contain_text("<b>Bo</b> [x](http://e.vil) (1)")  # shown as typed: no bold, no link
+    expect(roster).to_contain_text("Ada (1)")
+    assert page.locator("a[href='http://e.vil']").count() == 0
+    assert page.locator("[data-testid='stVegaLiteChart']").count() == 3
+    expect(page.get_by_text(re.compile(r"^The class's best mean test accuracy is \d+\.\d% at p = "))).to_be_visible()
