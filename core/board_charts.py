@@ -13,6 +13,7 @@ import altair as alt
 import pandas as pd
 
 LIVE = {"embedOptions": {"renderer": "canvas"}}
+PERCENT = ".3~%"  # 0.955 -> 95.5%, 0.9 -> 90%
 SERIES_COLORS = {"": "#2b7bba", "without dropout": "#e6550d", "with dropout": "#2b7bba"}
 # Where the paper found dropout's effect flat (fig. 9) or absent (fig. 10), shaded on the board.
 PAPER_BANDS = {"drop_prob": (0.2, 0.6, "paper: flat"), "train_size": (100, 500, "paper: no gain")}
@@ -58,7 +59,7 @@ def sweep_chart(vary, lo, hi, field="test_acc", title="final test accuracy"):
     Rows: run, student, value, series, seed, train_acc, test_acc, gap (core.classboard.results.frames).
     """
     x, color = _x(vary, lo, hi), _color(vary)
-    y = alt.Y(f"{field}:Q", title=title, axis=alt.Axis(format="%"), scale=alt.Scale(zero=field == "gap"))
+    y = alt.Y(f"{field}:Q", title=title, axis=alt.Axis(format=PERCENT), scale=alt.Scale(zero=field == "gap"))
     tooltip = [alt.Tooltip("student:N"), alt.Tooltip("value:Q", title="value"), alt.Tooltip("series:N"),
                alt.Tooltip("seed:Q"), alt.Tooltip(f"{field}:Q", format=".2%")]
     dots = alt.Chart().mark_circle(size=70, opacity=0.55).encode(x=x, y=y, color=color, tooltip=tooltip)
@@ -78,8 +79,8 @@ def curves_chart(vary, epochs, lo, hi):
     Rows: run, value, series, epoch, test_acc.
     """
     scale = alt.Scale(scheme="viridis", domain=[lo, hi], type="linear" if vary == "drop_prob" else "log")
-    x = alt.X("epoch:Q", scale=alt.Scale(domain=[1, epochs]), title="epoch")
-    y = alt.Y("test_acc:Q", title="test accuracy", axis=alt.Axis(format="%"), scale=alt.Scale(zero=False))
+    x = alt.X("epoch:Q", scale=alt.Scale(domain=[1, max(epochs, 2)]), title="epoch", axis=alt.Axis(format="d"))
+    y = alt.Y("test_acc:Q", title="test accuracy", axis=alt.Axis(format=PERCENT), scale=alt.Scale(zero=False))
     faint = alt.Chart().mark_line(strokeWidth=1.2, opacity=0.35).encode(
         x=x, y=y, detail="run:N", color=alt.Color("value:Q", scale=scale, title=TITLES[vary].split(" (")[0],
                                                   legend=alt.Legend(orient="right")),

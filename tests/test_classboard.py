@@ -368,3 +368,25 @@ def test_the_class_board_core_never_imports_streamlit():
     code = ("import sys, core.classboard, core.classboard.__main__, core.board_charts; "
             "assert 'streamlit' not in sys.modules, 'core imported streamlit'")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
+
+
+def test_board_charts_are_fixed_valid_specs_that_take_the_rows_from_the_page():
+    import altair as alt
+
+    from core import board_charts
+    setup = Setup(vary="train_size", values=(300, 1000), epochs=3, lr=0.01)
+    rows = [dict(row("C1", n, seed=i, setup=setup, train_size=v, drop_prob1=p, drop_prob2=p), id=i,
+                 curve=[[1, 0.5], [2, 0.7], [3, 0.8]])
+            for i, (n, v, p) in enumerate([("a", 300, 0.0), ("b", 300, 0.5), ("c", 1000, 0.5)])]
+    points, curves = results.frames(setup, rows)
+    for kind, args, frame in [("sweep", ("train_size", 300, 1000), points),
+                              ("sweep", ("drop_prob", 0.0, 0.9, "gap", "gap"), points),
+                              ("curves", ("train_size", 3, 300, 1000), curves)]:
+        spec = board_charts.spec(kind, *args)
+        assert "data" not in spec and "datasets" not in spec  # the page passes the rows
+        assert spec["usermeta"] == board_charts.LIVE
+        assert board_charts.spec(kind, *args) == spec
+        alt.Chart.from_dict({**spec, "data": {"values": frame.to_dict("records")}})  # validates against Vega-Lite
+    band = board_charts.spec("sweep", "train_size", 300, 1000)["layer"][0]
+    assert band["data"]["values"] == [{"value": 100, "value2": 500, "label": "paper: no gain"}]
+    assert board_charts._spec_json.cache_info().hits >= 3  # built once per setting

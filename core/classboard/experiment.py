@@ -112,7 +112,7 @@ class Setup:
     def describe(self):
         """One sentence for students and the board: what varies and what is held fixed."""
         shown = ", ".join(_fmt(v) for v in self.values)
-        held = f"{self.epochs} epochs, lr {self.lr:g}, batch {self.batch_size}"
+        held = f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}, lr {self.lr:g}, batch {self.batch_size}"
         if self.vary == "drop_prob":
             return (f"The class varies the drop probability ({shown}) on {self.train_size:,} training images; "
                     f"{held}.")
