@@ -16,6 +16,7 @@ import json
 import math
 import os
 import queue
+import signal
 import statistics
 import subprocess
 import sys
@@ -519,6 +520,7 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a plain kill still stops the app and the browser
     try:
         fig = run(args)
     except (RuntimeError, PlaywrightError) as err:
@@ -551,8 +553,10 @@ def run(args):
                 loads, moves, broken = browse(page, url, args, busy) if train else ([], [], 0)
                 ended = students.wait_for("ended", args.duration + 60)
                 marks["ended"] = ended["t"] if ended else time.monotonic()
-            finally:
-                marks["client_cpu"], err = students.stop()
+            except BaseException:
+                students.stop(timeout=0)
+                raise
+            marks["client_cpu"], err = students.stop()
         finally:
             browser.close()
             if sampler:
