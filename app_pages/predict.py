@@ -1,0 +1,194 @@
+"""Lesson 4: dropout at prediction time: averaging thinned nets, their doubt, and what dropout changed inside."""
+import inspect
+from dataclasses import replace
+
+import numpy as np
+import streamlit as st
+
+from core import predict, predict_charts as pc
+from core.config import from_values
+from app_pages import ui
+
+BASE = predict.PredictConfig()  # what the class shares for each net: the default request
+DEFAULTS = {"digit": BASE.digit}
+INTRO = """
+While a net trains with dropout, every batch goes through a different **thinned net**: each hidden unit is
+switched off at random. With n hidden units there are 2ⁿ of them. At prediction time the lesson keeps every unit
+and lets this one **full net** stand in for the average of them all. This page checks that claim, reads the
+disagreement between thinned nets as a measure of doubt, and looks at what dropout changed inside the net.
+**Compute** trains two nets shared by the whole class (the lesson's net with dropout 0.5 and its twin without,
+on 20,000 images for 5 epochs) or reuses them if someone already did, then samples thinned nets from them.
+"""
+WHY_AVERAGE = """
+- **Inverted dropout** multiplies every surviving unit by 1/(1 − p) during training, so each unit's expected
+  contribution equals its full value. The full net therefore needs no rescaling at prediction time (the 2014 paper
+  kept units unscaled in training and multiplied the weights by 1 − p afterwards: the same net).
+- **A linear layer averages exactly**: over all masks m, the mean of W(m ⊙ x)/(1 − p) is Wx. So when dropout acts
+  only on the inputs of the output layer, the full net's scores are the mean of the thinned nets' scores.
+- **Under the softmax** that mean of scores is a *normalised geometric mean* of the thinned nets' predicted
+  distributions (multiply the probabilities, weighted by each mask's chance, then rescale to sum to 1). The chart
+  averages the probabilities themselves (an arithmetic mean), which is close but not identical.
+- **Deeper in**, a ReLU sits between the two dropout layers, and the average of relu(z) is not the relu of the
+  average of z, so the full net only approximates the average. The chart measures how well.
+"""
+WHAT_SPREAD_MEANS = """
+Gal and Ghahramani (2016) read a net trained with dropout as an approximate Bayesian model: keep dropout on at
+prediction time, pass the image through T thinned nets (*Monte Carlo dropout*), and the spread of their answers
+estimates the model's uncertainty. The **predictive entropy** of the averaged distribution is 0 when all
+probability sits on one class and ln 10 ≈ 2.30 nats when it is spread evenly over the ten. Its limits:
+- Entropy mixes two doubts: a digit that is genuinely ambiguous, and thinned nets that disagree. Only the second
+  (the entropy of the average minus the average entropy of the single thinned nets) is the model's own doubt.
+- The spread depends on the drop probability, chosen for training and never tuned to make the doubt honest, and
+  on T: a few samples give a noisy estimate.
+- It is an approximation. Thinned nets can agree and still be wrong, above all far from the training images.
+- It costs T forward passes per image; the full net costs one. A net trained without dropout (the twin) has
+  nothing to sample: it gives the same answer every time.
+"""
+INSIDE = """
+Srivastava et al. (2014) saw dropout change what a net learns: a unit cannot rely on particular partners, which
+may be missing, so its features get cleaner and fewer units fire at once. The images show what training wrote
+into 16 first-layer units (their weights minus the random start; white positive, black negative). Both nets
+started from the same random weights, so each unit can be compared with its twin. The histograms count every
+hidden activation of the full net on the scored test images; exact zeros are counted apart.
+"""
+
+
+def latest_mnist_run():
+    """The TrainConfig of this session's latest finished run on the MNIST page, or None."""
+    done = [j for j in ui.jobs(st.session_state.get("mnist_runs", [])) if j is not None and j.status == "finished"]
+    return done[-1].config if done else None
+
+
+def controls_ui():
+    """The request form; returns (TrainConfig of the net to ask, checked digit, pressed)."""
+    own = latest_mnist_run()
+    with st.form("predict"):
+        left, right = st.columns(2)
+        names = {"class": "The class's pair: dropout 0.5 and none (20,000 images, 5 epochs)"}
+        if own is not None:
+            names["mine"] = f"My latest MNIST run ({own.label()}) and its twin"
+        source = left.radio("Nets", list(names), format_func=names.get, key="nets")
+        digit = ui.param_widget(right.number_input, "digit", "Test image to inspect (0 to 9,999)")
+        pressed = st.form_submit_button("Compute", key="compute", type="primary", icon=":material/play_arrow:")
+    values, notes = from_values({"digit": digit}, DEFAULTS)
+    for note in notes:
+        st.warning(note, icon=":material/tune:")
+    return (own if source == "mine" else BASE.train), values["digit"], pressed
+
+
+def start(train_cfg, digit):
+    """Ask for the class-wide request on both nets; the chosen digit follows once they are done."""
+    runner = ui.get_runner()
+    base = [runner.submit(replace(BASE, train=cfg), viewer=ui.viewer_id(), pin=True)
+            for cfg in predict.twin_pair(train_cfg)]
+    st.session_state.predict_request = {"base": [j.id for j in base], "digit": digit, "digit_jobs": None}
+
+
+def current_jobs():
+    """This session's two jobs (net, twin): the shared requests, then the chosen digit's once the nets are kept."""
+    state = st.session_state.get("predict_request")
+    if not state:
+        return []
+    base = ui.jobs(state["base"])
+    if None in base or state["digit"] == BASE.digit or any(j.status != "finished" for j in base):
+        return [j for j in base if j is not None]
+    mine = ui.jobs(state["digit_jobs"] or [])
+    if not mine or None in mine:  # the nets are kept now: another digit costs a fraction of a second
+        mine = [ui.get_runner().submit(replace(j.config, digit=state["digit"]), viewer=ui.viewer_id()) for j in base]
+        state["digit_jobs"] = [j.id for j in mine]
+    return mine
+
+
+def pixels(e):
+    return np.array(e["pixels"], dtype=np.uint8).reshape(28, 28)
+
+
+def results_ui(jobs):
+    """Progress while computing, then the three sections as their figures arrive."""
+    if not jobs:
+        return st.info("Press **Compute** to train (or reuse) the two nets and sample thinned nets from them.",
+                       icon=":material/info:")
+    names = [pc.net_name(j.config.train) for j in jobs]
+    for name, job in zip(names, jobs):
+        if not job.finished:
+            st.progress(min(1.0, job.progress), text=pc.status_text(name, job))
+        elif job.status != "finished":
+            st.warning(pc.status_text(name, job) + " Press Compute to try again.", icon=":material/warning:")
+    if all(j.status == "finished" for j in jobs):
+        events = [j.events for j in jobs]
+        averaging_ui(names, events)
+        uncertainty_ui(names, events)
+        inside_ui(names, events)
+
+
+def averaging_ui(names, events):
+    st.header("1. Averaging thinned nets against the full net")
+    full = pc.full_frame(list(zip(names, events)))
+    st.altair_chart(pc.averaging_chart(pc.averaging_frame(events[0]), full), width="stretch")
+    st.markdown(pc.averaging_sentence(events[0], names[1], events[1]))
+    with st.expander("Why can one net stand in for the average?", icon=":material/help:"):
+        st.markdown(WHY_AVERAGE)
+
+
+def image_ui(names, per_net):
+    """One image through both nets: the picture, the sampled distributions, the numbers."""
+    left, right = st.columns([1, 4])
+    e = per_net[0]
+    left.image(255 - pixels(e), caption=f"test image {e['index']}, a {e['label']}", width=112)
+    samples, summary = pc.class_frames(list(zip(names, per_net)))
+    right.altair_chart(pc.distribution_chart(samples, summary, names), width="stretch")
+    right.caption("Bars: the average of the T thinned nets; thin lines: each thinned net; diamonds: the full net.")
+    st.markdown("\n".join(f"- {pc.image_sentence(n, ev)}" for n, ev in zip(names, per_net)))
+
+
+def uncertainty_ui(names, events):
+    st.header("2. Uncertainty: the thinned nets' votes")
+    images = [pc.of_kind(ev, "image") for ev in events]
+    digit, rotated, unsure = (st.tabs(["The chosen digit", "The digit turned", "The least sure test images"]))
+    with digit:
+        image_ui(names, [next(e for e in ims if e["role"] == "digit") for ims in images])
+    turned = [[e for e in ims if e["role"] == "rotated"] for ims in images]
+    with rotated:
+        st.image([255 - pixels(e) for e in turned[0]], caption=[f"{e['angle']}°" for e in turned[0]], width=56)
+        st.altair_chart(pc.rotation_chart(*pc.rotation_frames(turned[0], pc.rotation_classes(turned[0]))),
+                        width="stretch")
+        st.caption(f"With {names[0]}: a dot per thinned net, a line through their average.")
+        st.altair_chart(pc.entropy_chart(pc.entropy_frame(list(zip(names, turned))), names), width="stretch")
+    with unsure:
+        least = [e for e in images[0] if e["role"] == "ambiguous"]
+        st.image([255 - pixels(e) for e in least], caption=[f"#{e['index']}" for e in least], width=64)
+        st.dataframe(pc.least_sure_frame(events[0], names[1], events[1]), hide_index=True)
+        st.markdown(f"- {pc.outcome_sentence(names[0], events[0])}\n- "
+                    f"{pc.outcome_sentence(names[1], events[1], key='full')}")
+    with st.expander("What the spread does and does not tell", icon=":material/help:"):
+        st.markdown(WHAT_SPREAD_MEANS)
+
+
+def inside_ui(names, events):
+    st.header("3. Inside the net")
+    st.markdown(INSIDE)
+    for name, ev in zip(names, events):
+        weights = pc.of_kind(ev, "weights")[0]
+        st.caption(f"First-layer units {weights['units'][0]}..{weights['units'][-1]}, {name}")
+        st.image([np.array(img, np.uint8).reshape(28, 28) for img in weights["change_images"]], width=56)
+    st.altair_chart(pc.activation_chart(pc.activation_frame(list(zip(names, events))), names))
+    st.markdown(pc.activation_sentence(list(zip(names, events))))
+
+
+def main():
+    ui.show_link_notes(ui.fix_link("predict", list(DEFAULTS)))
+    st.title("Dropout at prediction time")
+    st.markdown(INTRO)
+    if problem := ui.training_unavailable():
+        return st.error(f"Training is unavailable: {problem}", icon=":material/error:")
+    train_cfg, digit, pressed = controls_ui()
+    if pressed:
+        start(train_cfg, digit)
+    ui.live_ui(current_jobs, results_ui)
+    ui.share_link_ui({"digit": digit}, DEFAULTS)
+    with st.expander("Show the code", icon=":material/code:"):
+        st.code(inspect.getsource(predict.sample_probs) + "\n\n" + inspect.getsource(predict.running_sums) +
+                "\n\n" + inspect.getsource(predict.thinned_probs))
+
+
+ui.guarded(main)
