@@ -182,14 +182,14 @@ def _join(code, student, token, info):
     """Join the class once per nickname; the first time, put the class settings into the form."""
     key = f"_class_joined_{code}"
     joined = st.session_state.get(key)
-    if joined is None or joined["student"] != student:
+    if joined is None or joined["student"] != student or not joined["ok"]:
         try:
-            cell = get_board().join(code, token, student)
-        except (BoardUnavailable, UnknownClass):
-            cell = joined["cell"] if joined else None
+            cell, ok = get_board().join(code, token, student), True
+        except (BoardUnavailable, UnknownClass):  # joined (and given a value) once the database is back
+            cell, ok = (joined["cell"] if joined else None), False
         if joined is None:
             _preset_form(info.setup, cell)
-        st.session_state[key] = joined = {"student": student, "cell": cell}
+        st.session_state[key] = joined = {"student": student, "cell": cell, "ok": ok}
     return joined["cell"]
 
 
@@ -202,8 +202,7 @@ def _preset_form(setup, cell):
 
 
 def _progress_caption(code, student, view, token, info, cell):
-    points = view["points"]
-    mine = int((points.student == student).sum()) if len(points) else 0
+    points = view.get("points")  # None while the database is away
     training = get_recorder().waiting_for(code, token)
     if cell:
         st.markdown(f"Your assigned setting: **{value_text(info.setup, cell)}** (already set in the form below).")
@@ -212,9 +211,10 @@ def _progress_caption(code, student, view, token, info, cell):
     else:
         st.markdown(f"Pick a training-set size and a drop probability of 0 or {info.setup.drop_prob:g} "
                     "(both layers); the other settings are the class's.")
-    st.caption(f"Recorded for the class: {len(points)} runs. Yours: {mine}"
-               + (f", and {training} still training (recorded when {'they finish' if training > 1 else 'it finishes'})."
-                  if training else "."))
+    counts = (f"Recorded for the class: {len(points)} runs. Yours: {int((points.student == student).sum())}"
+              if points is not None else "Recorded for the class: unknown while the database is away")
+    st.caption(counts + (f", and {training} still training (recorded when "
+                         f"{'they finish' if training > 1 else 'it finishes'})." if training else "."))
 
 
 def record_ui(seat, job):

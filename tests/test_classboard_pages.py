@@ -134,8 +134,15 @@ def test_the_banner_says_why_a_run_that_differs_from_the_class_is_not_recorded(b
     assert f"Class {code} is closed" in texts(at)
 
 
-def test_an_unreachable_database_is_one_sentence_on_the_board_and_the_banner(monkeypatch, tmp_path):
-    monkeypatch.setenv("CLASSBOARD_URL", f"sqlite:///{tmp_path}/no/such/dir/board.sqlite3")
+def test_an_unreachable_database_is_one_sentence_on_the_board_and_the_banner(monkeypatch, tmp_path, board):
+    code = board.create_class(TINY)
+    student = apptest.open_page("app_pages/mnist.py", **{"class": code})
+    monkeypatch.setenv("CLASSBOARD_URL", f"sqlite:///{tmp_path}/no/such/dir/board.sqlite3")  # the database goes away
+    student.run()
+    assert not student.exception and f"You are in class {code}." in texts(student)
+    assert "cannot be reached" in texts(student) and "unknown while the database is away" in texts(student)
+    student.button(key="train").click().run()
+    assert f"This run will be recorded for class {code} when it finishes." in texts(student)
     at = open_board(**{"class": "BARS7"})
     assert not at.exception and not at.error
     assert at.warning[0].value.startswith("The class database cannot be reached (")
