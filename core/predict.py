@@ -172,7 +172,7 @@ def accuracy(probs, y):
 def entropy(probs):
     """Predictive entropy of each row of probabilities, in nats: 0 when certain, ln 10 = 2.30 for a uniform guess."""
     probs = np.asarray(probs, dtype=np.float64)
-    return -(probs * np.log(np.clip(probs, 1e-12, 1.0))).sum(axis=-1)
+    return (probs * -np.log(np.clip(probs, 1e-12, 1.0))).sum(axis=-1)
 
 
 # ---- inside the net ----------------------------------------------------------------------------------------
