@@ -1,6 +1,13 @@
-"""The runner: shared jobs, a FIFO queue, stop, crashes, divergence, determinism, no leftovers."""
+"""The runner: shared jobs, a FIFO queue, stop, crashes, divergence, determinism, no leftovers.
+
+Every test runs on the local worker processes, and again on Ray when RUNNER_ADDRESS names it
+(`RUNNER_ADDRESS=ray` starts a local Ray instance; CI's Ray step runs that after installing requirements-ray.txt).
+"""
+import json
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import pytest
@@ -10,6 +17,25 @@ from core.runner import Runner
 from core.train import train
 
 TINY = dict(train_size=500, eval_size=500, lr=0.005)
+RAY = os.environ.get("RUNNER_ADDRESS", "").strip()
+RAY = RAY if RAY == "ray" or RAY.startswith("ray://") else ""
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module", params=["local"] + ([RAY] if RAY else []), autouse=True)
+def backend(request):
+    """The backend every Runner in a test gets, through RUNNER_ADDRESS as in the app."""
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("RUNNER_ADDRESS", request.param)
+        if request.param == "local":
+            yield request.param
+            return
+        from core.runner import ray_backend
+        ray_backend.connect(request.param, num_cpus=6)  # room for the module's runner and a test's own
+        try:
+            yield request.param
+        finally:
+            ray_backend.disconnect()
 
 
 def wait(job, timeout=60):
@@ -21,7 +47,7 @@ def wait(job, timeout=60):
 
 
 @pytest.fixture(scope="module")
-def runner():
+def runner(backend):
     r = Runner(max_workers=2)
     assert r.wait_ready(60), r.worker_error
     yield r
@@ -157,3 +183,92 @@ def test_a_pinned_run_finishes_after_its_viewer_leaves_and_listeners_hear_once()
 def test_unknown_task_kinds_are_refused(runner):
     with pytest.raises(TypeError):
         runner.submit(("not", "a task"), viewer="z")
+
+
+if RAY:  # the Ray backend's own tests: defined only where Ray is selected, so no run shows them as skipped
+    on_ray = pytest.mark.parametrize("backend", [RAY], indirect=True, scope="module")
+
+    @on_ray
+    def test_a_killed_ray_actor_fails_its_run_and_the_next_run_works(runner):
+        import ray
+        job = runner.submit(TrainConfig(epochs=30, seed=100, train_size=20000), viewer="k")
+        while not job.of_kind("batch"):
+            time.sleep(0.01)
+        slot = next(w for w in runner._workers if w.job is job)
+        ray.kill(slot.actor)
+        wait(job, 10)
+        assert job.status == "failed" and "stopped unexpectedly" in job.message
+        assert runner.wait_ready(60) and slot not in runner._workers  # a new actor took its place
+        nxt = wait(runner.submit(TrainConfig(epochs=1, seed=101, **TINY), viewer="k"))
+        assert nxt.status == "finished"
+
+    @on_ray
+    def test_four_runs_at_once_on_four_actors_give_the_numbers_of_runs_alone(mnist):
+        r = Runner(max_workers=4)
+        try:
+            assert r.wait_ready(90), r.worker_error
+            cfgs = [TrainConfig(epochs=2, seed=110 + i, **TINY) for i in range(4)]
+            jobs = [r.submit(c, viewer="f") for c in cfgs]
+            for job in jobs:
+                wait(job)
+            assert max(job.started for job in jobs) < min(job.ended for job in jobs)  # all four ran together
+            for job, cfg in zip(jobs, cfgs):
+                assert job.status == "finished" and numbers(job.events) == numbers(train(cfg, mnist))
+        finally:
+            r.shutdown()
+
+if RAY == "ray":
+    LEFTOVERS = """
+import json, os, threading, time
+from core.config import TrainConfig
+from core.runner import Runner
+
+def stat(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()  # state, parent pid, ...
+
+def descendants(root):
+    parents = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            parents[int(pid)] = int(stat(pid)[1])
+        except (OSError, IndexError):
+            pass
+    found, todo = set(), [root]
+    while todo:
+        here = todo.pop()
+        kids = [pid for pid, parent in parents.items() if parent == here]
+        found.update(kids)
+        todo += kids
+    return sorted(found)
+
+def running(pid):
+    try:
+        return stat(pid)[0] != "Z"
+    except OSError:
+        return False
+
+made = []  # made on a thread that then ends, as on a Streamlit script thread
+maker = threading.Thread(target=lambda: made.append(Runner(max_workers=1)))
+maker.start()
+maker.join()
+r = made[0]
+ready = r.wait_ready(120)
+job = r.submit(TrainConfig(epochs=1, train_size=500, eval_size=500))
+while not job.finished:
+    time.sleep(0.05)
+started = [pid for pid in descendants(os.getpid()) if running(pid)]
+r.shutdown()
+time.sleep(0.5)
+print(json.dumps({"ready": ready, "status": job.status, "started": len(started),
+                  "left": [pid for pid in started if running(pid)]}))
+"""
+
+    @on_ray
+    def test_a_runner_that_starts_ray_stops_every_ray_process_it_started():
+        env = {**os.environ, "RUNNER_ADDRESS": "ray", "PYTHONPATH": ROOT}
+        done = subprocess.run([sys.executable, "-c", LEFTOVERS], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=240)
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        assert result["ready"] and result["status"] == "finished"
+        assert result["started"] >= 3 and result["left"] == []  # Ray's servers and the actor, all gone
