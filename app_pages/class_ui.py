@@ -156,7 +156,10 @@ def _seat_ui(code, view):
     info = view.get("info") or st.session_state.get(f"_class_info_{code}")
     st.markdown(f"**You are in class {code}.** " + (info.setup.describe() if info else ""))
     default = st.session_state.setdefault("_class_default_name", friendly_name())
-    typed = st.text_input("Your nickname on the class board", value=default, key="student", bind="query-params",
+    if "student" not in st.query_params and not st.session_state.get("_class_named"):
+        st.session_state["student"] = default  # into the link too, so a reload keeps the name
+    st.session_state["_class_named"] = True
+    typed = st.text_input("Your nickname on the class board", value="", key="student", bind="query-params",
                           help="Plain text, at most 40 characters. It appears on the projected board.")
     student, note = clean_nickname(typed)
     if note:

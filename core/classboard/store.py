@@ -337,13 +337,16 @@ class Board:
         return [{**row._mapping, "curve": json.loads(row.curve)} for row in rows]
 
     def snapshot(self, code):
-        """Everything the board draws for a class, read in one transaction: (ClassInfo, runs, members count)."""
+        """Everything the board draws for a class, read in one transaction: (ClassInfo, runs, students joined).
+
+        Students joined counts distinct nicknames (a reload opens a new browser session, not a new student).
+        """
         code = clean_code(code)
         with self._read() as conn:
             info = self._class(conn, code)
             if info is None:
                 raise UnknownClass(f"There is no class with code {code}.")
-            joined = conn.execute(select(func.count()).select_from(members).where(members.c.class_code == code))
+            joined = conn.execute(select(func.count(members.c.student.distinct())).where(members.c.class_code == code))
             return info, self._runs(conn, code), joined.scalar()
 
     def export_csv(self, code):
