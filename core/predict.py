@@ -234,10 +234,11 @@ def rotate(image, degrees):
     return np.clip(np.round(out), 0, 255).astype(image.dtype)
 
 
-# ---- trained nets, kept ------------------------------------------------------------------------------------
+# ---- trained nets and their figures, kept --------------------------------------------------------------------
 
 _NETS = OrderedDict()  # TrainConfig -> trained parameters, in this process; most recently used last
 _FIGURES = OrderedDict()  # PredictConfig.figures_key() -> (net-wide events, least sure test images)
+TRAINING_CODE = ("data.py", "model.py", "ops.py", "train.py")
 
 
 def _remember(cache, key, value):
@@ -252,20 +253,45 @@ def cache_dir():
     return os.environ.get("DROPOUT_NET_CACHE") or os.path.join(tempfile.gettempdir(), "dropout-dashboard-nets")
 
 
-@functools.lru_cache(maxsize=1)
-def _code_digest():
-    """A digest of the code that trains a net: once that code changes, kept nets are trained again."""
+@functools.lru_cache(maxsize=4)
+def _code_digest(names):
+    """A digest of these core modules: once their code changes, what they made is made again."""
     digest = hashlib.sha1()
-    for name in ("data.py", "model.py", "ops.py", "train.py"):
+    for name in names:
         with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), name), "rb") as f:
             digest.update(f.read())
     return digest.hexdigest()
 
 
+def _file_for(key, code, suffix):
+    name = hashlib.sha1((json.dumps(key, sort_keys=True) + _code_digest(code)).encode()).hexdigest()[:24]
+    return os.path.join(cache_dir(), name + suffix)
+
+
 def cache_path(cfg):
     """The file that holds the net trained on cfg (about 1 MB), named by a hash of cfg and the training code."""
-    key = json.dumps(asdict(cfg), sort_keys=True) + _code_digest()
-    return os.path.join(cache_dir(), hashlib.sha1(key.encode()).hexdigest()[:24] + ".params")
+    return _file_for(asdict(cfg), TRAINING_CODE, ".params")
+
+
+def figures_path(task):
+    """The file that holds a request's net-wide figures (about 100 kB), named like cache_path."""
+    train, *rest = task.figures_key()
+    return _file_for([asdict(train), *rest], TRAINING_CODE + ("predict.py",), ".json")
+
+
+def _write(path, save):
+    """save(temporary path), then move it into place: two workers writing one file never mix their bytes."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        save(f"{path}.{os.getpid()}.tmp")
+        os.replace(f"{path}.{os.getpid()}.tmp", path)
+        suffix = os.path.splitext(path)[1]
+        files = sorted((os.path.join(cache_dir(), n) for n in os.listdir(cache_dir()) if n.endswith(suffix)),
+                       key=os.path.getmtime)
+        for old in files[:-KEEP_FILES]:
+            os.remove(old)
+    except OSError:
+        pass  # no writable folder: kept in this process only
 
 
 def kept_net(cfg):
@@ -286,20 +312,35 @@ def kept_net(cfg):
 
 
 def keep_net(cfg, params):
-    """Keep a trained net in this process and, written atomically, in the cache folder (if it is writable)."""
+    """Keep a trained net in this process and, if the folder is writable, in the cache folder."""
     from core.mx import nd
     _remember(_NETS, cfg, params)
-    path = cache_path(cfg)
+    _write(cache_path(cfg), lambda tmp: nd.save(tmp, list(params)))
+
+
+def kept_figures(task):
+    """(net-wide events, least sure test images) for the request's net and sampling, if kept; else None."""
+    if task.figures_key() in _FIGURES:
+        return _FIGURES[task.figures_key()]
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        nd.save(f"{path}.{os.getpid()}.tmp", list(params))
-        os.replace(f"{path}.{os.getpid()}.tmp", path)  # two workers saving the same net never mix their bytes
-        files = sorted((os.path.join(cache_dir(), n) for n in os.listdir(cache_dir()) if n.endswith(".params")),
-                       key=os.path.getmtime)
-        for old in files[:-KEEP_FILES]:
-            os.remove(old)
-    except OSError:
-        pass  # no writable folder: the net stays in this process only
+        with open(figures_path(task)) as f:
+            saved = json.load(f)
+        figures = (saved["events"], saved["least_sure"])
+    except (OSError, ValueError, KeyError, TypeError):  # missing or damaged: computed again
+        return None
+    _remember(_FIGURES, task.figures_key(), figures)
+    return figures
+
+
+def keep_figures(task, figures):
+    """Keep a request's net-wide figures, so another digit on the same net skips the sampling on any worker."""
+    _remember(_FIGURES, task.figures_key(), figures)
+
+    def save(tmp):
+        with open(tmp, "w") as f:
+            json.dump({"events": figures[0], "least_sure": figures[1]}, f)
+
+    _write(figures_path(task), save)
 
 
 # ---- the job ------------------------------------------------------------------------------------------------
@@ -311,7 +352,7 @@ def run(task=PredictConfig(), mnist=None, should_stop=None):
         mnist = load_mnist()
     stop = should_stop or (lambda: False)
     params = kept_net(task.train)
-    figures = _FIGURES.get(task.figures_key()) if params is not None else None
+    figures = kept_figures(task) if params is not None else None
     predict_steps = (0 if figures else task.repeats * task.num_samples) + 1
     if params is None:
         params = []
@@ -328,7 +369,7 @@ def run(task=PredictConfig(), mnist=None, should_stop=None):
         if figures is None:
             yield _done("stopped", "Stopped on request.")
             return
-        _remember(_FIGURES, task.figures_key(), figures)
+        keep_figures(task, figures)
     events, least_sure = figures
     yield from events
     if stop():

@@ -212,3 +212,18 @@ def test_a_damaged_or_unwritable_cache_costs_only_a_retraining(tmp_path, monkeyp
     monkeypatch.setenv("DROPOUT_NET_CACHE", str(blocker / "nets"))  # a folder that cannot be made
     predict.keep_net(TINY, init_params(1, hidden=(8, 8)))  # no error: kept in this process only
     assert predict.kept_net(TINY) is not None
+
+
+def test_figures_are_kept_in_the_cache_folder_and_a_damaged_file_is_ignored():
+    task = PredictConfig(train=TINY)
+    figures = ([{"kind": "averaging", "samples": 1}], [4, 8])
+    assert predict.kept_figures(task) is None
+    predict.keep_figures(task, figures)
+    predict._FIGURES.clear()
+    assert predict.kept_figures(task) == ([{"kind": "averaging", "samples": 1}], [4, 8])
+    assert predict.kept_figures(PredictConfig(train=TINY, repeats=2)) is None  # another sampling request
+    assert predict.kept_figures(PredictConfig(train=TINY, digit=7)) is not None  # the digit is not a figure's key
+    predict._FIGURES.clear()
+    with open(predict.figures_path(task), "w") as f:
+        f.write("{not json")
+    assert predict.kept_figures(task) is None

@@ -1,5 +1,6 @@
 """Lesson 4's job, as a worker runs it: its events, its kept net, its figures on a tiny run, and its command line."""
 import json
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -92,10 +93,15 @@ def test_a_second_request_on_the_same_net_does_not_retrain(first, mnist):
     assert not of_kind(second, "epoch")
     assert of_kind(second, "averaging") == of_kind(first, "averaging")
     assert of_kind(second, "image")[0]["index"] == 7
-    forget_in_memory()  # a fresh worker: the net comes from the cache folder, the figures are recomputed
-    third = list(predict.run(TASK, mnist))
-    assert third[0]["cached"] and not of_kind(third, "epoch")
-    assert numbers(third) == numbers(first)  # seeded: the same numbers, however the net was obtained
+    forget_in_memory()  # a fresh worker: the net and the figures come from the cache folder
+    third = list(predict.run(replace(TASK, digit=7), mnist))
+    assert third[0] == {"kind": "start", "total_batches": 1, "cached": True}
+    assert numbers(third) == numbers(second)
+    forget_in_memory()
+    os.remove(predict.figures_path(TASK))  # figures lost: sampled again from the kept net, with the same numbers
+    fourth = list(predict.run(TASK, mnist))
+    assert fourth[0]["cached"] and fourth[0]["total_batches"] > 1 and not of_kind(fourth, "epoch")
+    assert numbers(fourth) == numbers(first)  # seeded: the same numbers, however the net was obtained
 
 
 def test_the_twin_without_dropout_has_no_spread(cache_folder, mnist):

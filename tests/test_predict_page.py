@@ -1,0 +1,79 @@
+"""The prediction-time page under AppTest: defaults, bad links, a session's MNIST run asked for a digit, MXNet's thread."""
+import subprocess
+import sys
+
+from tests import apptest
+from tests.conftest import ROOT
+
+TINY_RUN = dict(train_size=1000, epochs=10, lr=0.01)  # about 85% test accuracy in a couple of seconds
+
+
+def open_page(**query):
+    return apptest.open_page("app_pages/predict.py", **query)
+
+
+def text(at):
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_renders_with_the_class_pair_and_nothing_computed():
+    at = open_page()
+    assert not at.exception and not at.error and not at.warning
+    assert at.title[0].value == "Dropout at prediction time"
+    assert at.number_input(key="digit").value == 2
+    assert at.radio(key="nets").options == ["The class's pair: dropout 0.5 and none (20,000 images, 5 epochs)"]
+    assert "thinned net" in text(at) and "Press **Compute**" in at.info[0].value
+    assert not at.get("vega_lite_chart") and not at.get("progress")
+    assert "def sample_probs" in at.code[-1].value  # "Show the code"
+
+
+def test_bad_link_values_are_clamped_or_dropped_with_a_note():
+    at = open_page(digit="12345")
+    assert not at.exception and not at.error
+    assert at.number_input(key="digit").value == 9999 and "digit" in at.warning[0].value
+    at = open_page(digit="<b>one</b>")
+    assert at.number_input(key="digit").value == 2 and "not a number" in at.warning[0].value
+    assert "<b>" not in at.warning[0].value
+
+
+def test_a_finished_mnist_run_and_its_twin_answer_for_a_chosen_digit():
+    at = apptest.open_page("app_pages/mnist.py", **TINY_RUN)
+    at.button(key="train").click().run()
+    apptest.run_until(at, lambda a: any("Finished" in s.value for s in a.success))
+    at.switch_page("app_pages/predict.py").run()
+    assert at.radio(key="nets").options[1].startswith("My latest MNIST run (drop 0.5/0.5, lr 0.01, batch 64, 1,000")
+    at.radio(key="nets").set_value("mine")
+    at.number_input(key="digit").set_value(5)
+    at.button(key="compute").click().run()
+    assert not at.exception and at.get("progress")  # progress while the pair trains and samples
+    apptest.run_until(at, lambda a: len(a.header) == 3 and not a.get("progress"), timeout=180)
+    assert not at.exception and not at.error and not at.warning
+    assert [h.value for h in at.header] == ["1. Averaging thinned nets against the full net",
+                                            "2. Uncertainty: the thinned nets' votes", "3. Inside the net"]
+    words = text(at)
+    assert "One thinned net per image scores" in words and "Its twin with no dropout scores" in words
+    assert "With no dropout: all 100 passes are the full net" in words
+    assert "Hidden layer 1: " in words and "of activations are zero with dropout 0.5" in words
+    state = at.session_state["predict_request"]
+    assert state["digit"] == 5 and len(state["base"]) == 2 and len(state["digit_jobs"]) == 2
+    captions = [c for img in at.image for c in img.captions]
+    assert "test image 5, a 1" in captions and "90°" in captions and sum(c.startswith("#") for c in captions) == 8
+    assert len(at.get("vega_lite_chart")) == 5 and len(at.dataframe) == 1
+
+
+def test_the_page_never_imports_mxnet_on_a_script_thread():
+    code = """
+import importlib.abc, sys, threading
+importers = []
+class Spy(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "mxnet":
+            importers.append(threading.current_thread().name)
+sys.meta_path.insert(0, Spy())
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file("streamlit_app.py", default_timeout=60).run()
+at.switch_page("app_pages/predict.py").run()
+assert not at.exception and not at.error, at.error
+assert importers and all(name.startswith("mxnet-ops") for name in importers), importers
+"""
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
