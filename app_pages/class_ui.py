@@ -126,10 +126,10 @@ def student_link(code):
 
 @st.cache_data(show_spinner=False, max_entries=50)
 def qr_png(link):
+    """The link as a QR code (PNG bytes) to project."""
     buffer = io.BytesIO()
     segno.make(link, error="m").save(buffer, kind="png", scale=8, border=2)
     return buffer.getvalue()
-
 
 
 # ---- the banner on the MNIST page ----------------------------------------------------------------
@@ -229,7 +229,7 @@ def record_ui(seat, job):
     if mismatch:
         st.warning(f"This run is not recorded for class {code}: {mismatch}.", icon=":material/rule:")
         return job
-    ui.get_runner().submit(job.config, viewer=None, pin=True)  # the same job, now kept if the tab closes
-    ok, message = get_recorder().register(job, code, seat["student"], seat["token"])
+    pinned = ui.get_runner().submit(job.config, viewer=None, pin=True)  # the same job, now kept if the tab closes
+    ok, message = get_recorder().register(pinned, code, seat["student"], seat["token"])
     (st.info if ok else st.warning)(message, icon=":material/groups:")
     return job
