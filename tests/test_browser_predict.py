@@ -1,0 +1,27 @@
+"""The prediction-time page in headless Chromium: a short MNIST run, then its twin pair sampled, live to the end."""
+import re
+
+from playwright.sync_api import expect
+
+from tests.app_server import TRAIN
+
+COMPUTE = re.compile(r"^(\w+\s+)?Compute$")  # Streamlit 1.65 reads the icon's name into the button's name too
+
+
+def test_a_session_run_and_its_twin_are_sampled_live(page, app_url):
+    page.goto(app_url + "/mnist?train_size=1000&epochs=10&lr=0.01&seed=3")
+    page.get_by_role("button", name=TRAIN).click()
+    expect(page.get_by_text(re.compile("Finished in"))).to_be_visible(timeout=90_000)
+    page.get_by_role("link", name=re.compile("Dropout at prediction time")).click()  # same session: the run is known
+    expect(page.get_by_role("heading", name="Dropout at prediction time")).to_be_visible(timeout=30_000)
+    page.get_by_text(re.compile("^My latest MNIST run")).click()
+    page.get_by_role("button", name=COMPUTE).click()
+    expect(page.locator("[data-testid='stProgress']").first).to_be_visible(timeout=30_000)  # live progress
+    expect(page.get_by_role("heading", name="3. Inside the net")).to_be_visible(timeout=120_000)
+    expect(page.get_by_text(re.compile(r"One thinned net per image scores \d+\.\d%"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Hidden layer 1: \d+% of activations are zero with dropout 0\.5"))).to_be_visible()
+    expect(page.locator("[data-testid='stVegaLiteChart']")).to_have_count(5)  # two of them in a tab not shown yet
+    page.get_by_role("tab", name="The digit turned").click()
+    expect(page.get_by_text("a dot per thinned net, a line through their average")).to_be_visible()
+    expect(page.locator("[data-testid='stProgress']")).to_have_count(0)
+    expect(page.locator("[data-testid='stException']")).to_have_count(0)
