@@ -107,34 +107,62 @@ def memory_mb(pid):
     return values.get("Rss", 0.0), values.get("Pss", 0.0)
 
 
+def thread_times(pid):
+    """tid -> (seconds on a CPU, seconds runnable but waiting for a CPU) of each thread of pid (/proc schedstat)."""
+    times = {}
+    with contextlib.suppress(OSError):
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError, ValueError):
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    run, wait = f.read().split()[:2]
+                times[tid] = (int(run) / 1e9, int(wait) / 1e9)
+    return times
+
+
 class Sampler(threading.Thread):
-    """Samples the server's and its workers' CPU every `period` s and their memory every other sample."""
+    """Samples the server's and its workers' CPU every `period` s, their memory every other sample and the
+    server threads' CPU waits (time runnable but not running: other processes on the machine) every third."""
 
     def __init__(self, pid, period=0.2):
         super().__init__(daemon=True)
         self.pid, self.period, self.running = pid, period, True
         self.samples = []     # (time, server CPU s, workers CPU s)
+        self.waits = []       # (time, server threads' CPU s, their waits for a CPU s)
         self.worker_cpu = {}  # pid -> last CPU seconds seen (a worker that exits keeps its last value)
+        self.threads = {}     # tid -> last (CPU s, wait s) seen, likewise
         self.peak = {"rss": 0.0, "pss": 0.0}
 
     def run(self):
+        workers = []
         for count in range(10**7):
             if not self.running:
                 break
             server = cpu_seconds(self.pid)
             if server is None:
                 break
-            for pid in descendants(self.pid):
+            if count % 10 == 0:
+                workers = descendants(self.pid)  # scanning /proc costs: every 2 s is enough for workers
+            for pid in workers:
                 self.worker_cpu[pid] = cpu_seconds(pid) or self.worker_cpu.get(pid, 0.0)
             self.samples.append((time.monotonic(), server, sum(self.worker_cpu.values())))
             if count % 2 == 0:
-                self._note_memory(self.memory())
+                self._note_memory(self.memory(workers))
+            if count % 3 == 0:
+                self.threads.update(thread_times(self.pid))
+                self.waits.append((time.monotonic(), *map(sum, zip(*self.threads.values()))))
             time.sleep(self.period)
 
-    def memory(self):
-        """RSS and PSS (MB) of the server and of each worker, with their totals."""
+    def waits_between(self, start, end):
+        """(CPU s, wait-for-a-CPU s) of the server's threads between two moments."""
+        inside = [w for w in self.waits if start <= w[0] <= end]
+        if len(inside) < 2:
+            return 0.0, 0.0
+        return inside[-1][1] - inside[0][1], inside[-1][2] - inside[0][2]
+
+    def memory(self, workers=None):
+        """RSS and PSS (MB) of the server and of each worker (default: its descendants now), with their totals."""
         server = memory_mb(self.pid)
-        workers = [memory_mb(p) for p in descendants(self.pid)]
+        workers = [memory_mb(p) for p in (descendants(self.pid) if workers is None else workers)]
         return {"rss": server[0] + sum(w[0] for w in workers), "pss": server[1] + sum(w[1] for w in workers),
                 "server_rss": server[0], "server_pss": server[1],
                 "workers_rss": [round(w[0]) for w in workers], "workers_pss": [round(w[1]) for w in workers]}
@@ -379,6 +407,7 @@ def figures(args, url, sampler, result, loads, moves, broken, busy, marks):
         "client_errors": sorted({e for t in tabs for e in t["client_errors"]})[:10],
         "class_s": end - marks["train"],
         "server_cpu_s": class_cpu[0], "workers_cpu_s": class_cpu[1],
+        "server_threads_cpu_wait_s": sampler.waits_between(marks["train"], end) if sampler else None,
         "server_cpu_opening_s": sampler.cpu_between(marks["open"], marks["train"])[0] if sampler else None,
         "idle_server_cores": marks.get("idle_server_cores"),
         "ticks_requested": sum(t["requested_ticks"] for t in tabs),
@@ -459,6 +488,11 @@ def report(fig):
         f"(students opening /mnist before that: server {fig['server_cpu_opening_s'] or 0:.1f} CPU s; "
         f"idle server before the class: {fig['idle_server_cores'] or 0:.1%} of a core)",
     ]
+    if fig["server_threads_cpu_wait_s"]:
+        ran, waited = fig["server_threads_cpu_wait_s"]
+        lines.append(f"  noise: the server's sampled threads ran {ran:.1f} s and waited {waited:.1f} s for a CPU held by other "
+                     f"processes (this script's students and Chromium included); waits well beyond the run time "
+                     f"mean the machine, not the app, set the pace")
     if tick:
         per = lambda v: "-" if v is None else f"{v:.1f} ms"  # noqa: E731
         lines.append(f"  live ticks: {tick['live_ticks']} fragment reruns served ({fig['ticks_requested']} asked); "
