@@ -1,6 +1,7 @@
 """The class board in headless Chromium: students of one class train from the class link; the board shows them."""
 import os
 import re
+import urllib.parse
 
 from playwright.sync_api import expect
 
@@ -20,7 +21,8 @@ def student_trains(browser, app_url, code, nickname):
     expect(name).to_have_value(re.compile(r"^\w+ \w+ \d\d$"))  # a random friendly default
     name.fill(nickname)
     name.press("Enter")
-    expect(page).to_have_url(re.compile(r"student="), timeout=10_000)  # the nickname is bound to the link
+    typed = re.escape(urllib.parse.quote_plus(nickname[:12]))
+    expect(page).to_have_url(re.compile(f"student={typed}"), timeout=20_000)  # the nickname is in (bound to) the link
     page.get_by_role("button", name=TRAIN).click()
     expect(page.get_by_text(re.compile(f"(will be|it is) recorded for class {code}"))).to_be_visible(timeout=15_000)
     context.close()  # the tab closes; the pinned run still finishes and is recorded
