@@ -25,8 +25,10 @@ except ImportError:  # Ray is in requirements-ray.txt, not in the app's own requ
 THREADS = 1  # MXNet threads per actor: each actor holds one of the cluster's CPUs
 THREAD_VARS = ("OMP_NUM_THREADS", "MXNET_CPU_WORKER_NTHREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 OBJECT_STORE_MB = 200  # a local instance's shared memory; MNIST takes 55 MB of it
-POLL_SECONDS = 0.2  # a poll answers at once when events are waiting, else after this long
-NOT_SHIPPED = [".git", "tests", "__pycache__", "*.pyc", ".venv", "venv", ".pytest_cache"]  # to a cluster
+POLL_SECONDS = 1.0  # a poll answers as soon as an event is waiting; idle, it answers after this long
+# A cluster's nodes get the project's core/ and data/ (and Ray skips what .gitignore lists); the app's
+# secrets in .streamlit/ never leave the server.
+NOT_SHIPPED = [".git", ".ci", ".streamlit", "app_pages", "streamlit_app.py", "tests", "*.md", "venv"]
 _release = threading.Event()  # set by disconnect(): the thread that started Ray may end
 
 
@@ -132,8 +134,8 @@ class SlotActor:
         for job_id, message in iter(self._jobs.get, None):
             try:
                 task = tasks.decode(message)
-                stop = lambda: job_id in self._stopped or self._closed.is_set()  # noqa: E731
-                for event in tasks.events(task, mnist, should_stop=stop):
+                for event in tasks.events(task, mnist,
+                                          should_stop=lambda: job_id in self._stopped or self._closed.is_set()):
                     self._emit(job_id, event)
             except Exception as err:  # noqa: BLE001 - a failed job, not a dead actor
                 self._emit(job_id, {"kind": "done", "status": "failed", "message": f"The run failed: {err}"})
@@ -149,6 +151,7 @@ class RaySlot:
         self.ready = False
         self.pid = None  # the actor's process id on its node, once it is ready
         self.exit_code = None  # set when the actor is gone; Ray does not report a process exit code
+        self._started = False  # the actor said it is ready
         self._dead = threading.Event()
         try:
             self.actor = start_actor()
@@ -170,7 +173,7 @@ class RaySlot:
                 return
             for job_id, event in events:
                 if event["kind"] == "ready":
-                    self.pid = event["pid"]
+                    self.pid, self._started = event["pid"], True
                 outbox.put((self, job_id, event))
                 if event["kind"] == "worker_error":
                     on_data_error()  # the next actor loads MNIST again (e.g. once the files are restored)
@@ -181,7 +184,7 @@ class RaySlot:
         if self._dead.is_set():
             return  # killed on purpose
         self.exit_code = "unknown; its Ray actor died"
-        if not self.ready:
+        if not self._started:
             outbox.put((self, None, {"kind": "worker_error", "message": f"A Ray worker could not start: "
                                                                        f"{first_line(err)}"}))
         self._dead.set()
@@ -247,8 +250,7 @@ class RayBackend:
     def shutdown(self, slots):
         """Kill every actor, wait for the local ones' processes to end, and stop a Ray this backend started."""
         for slot in slots:
-            slot.close()
-            slot.kill()
+            slot.kill()  # nothing in an actor needs a graceful end: a running job is simply cut off
         if self.address == "ray":  # the actors ran on this machine
             deadline = time.monotonic() + 5
             pids = [slot.pid for slot in slots if slot.pid]
