@@ -2,7 +2,6 @@
 import inspect
 from dataclasses import replace
 
-import numpy as np
 import streamlit as st
 
 from core import predict, predict_charts as pc
@@ -53,33 +52,26 @@ hidden activation of the full net on the scored test images; exact zeros are cou
 """
 
 
-def latest_mnist_run():
-    """The TrainConfig of this session's latest finished run on the MNIST page, or None."""
-    done = [j for j in ui.jobs(st.session_state.get("mnist_runs", [])) if j is not None and j.status == "finished"]
-    return done[-1].config if done else None
-
-
 def controls_ui():
     """The request form; returns (TrainConfig of the net to ask, checked digit, pressed)."""
-    own = latest_mnist_run()
+    done = [j for j in ui.jobs(st.session_state.get("mnist_runs", [])) if j is not None and j.status == "finished"]
+    names = {"class": "The class's pair: dropout 0.5 and none (20,000 images, 5 epochs)"}
+    if done:  # this session's latest finished run on the MNIST page
+        names["mine"] = f"My latest MNIST run ({done[-1].config.label()}) and its twin"
     with st.form("predict"):
         left, right = st.columns(2)
-        names = {"class": "The class's pair: dropout 0.5 and none (20,000 images, 5 epochs)"}
-        if own is not None:
-            names["mine"] = f"My latest MNIST run ({own.label()}) and its twin"
         source = left.radio("Nets", list(names), format_func=names.get, key="nets")
         digit = ui.param_widget(right.number_input, "digit", "Test image to inspect (0 to 9,999)")
         pressed = st.form_submit_button("Compute", key="compute", type="primary", icon=":material/play_arrow:")
     values, notes = from_values({"digit": digit}, DEFAULTS)
     for note in notes:
         st.warning(note, icon=":material/tune:")
-    return (own if source == "mine" else BASE.train), values["digit"], pressed
+    return (done[-1].config if source == "mine" else BASE.train), values["digit"], pressed
 
 
 def start(train_cfg, digit):
     """Ask for the class-wide request on both nets; the chosen digit follows once they are done."""
-    runner = ui.get_runner()
-    base = [runner.submit(replace(BASE, train=cfg), viewer=ui.viewer_id(), pin=True)
+    base = [ui.get_runner().submit(replace(BASE, train=cfg), viewer=ui.viewer_id(), pin=True)
             for cfg in predict.twin_pair(train_cfg)]
     st.session_state.predict_request = {"base": [j.id for j in base], "digit": digit, "digit_jobs": None}
 
@@ -87,10 +79,8 @@ def start(train_cfg, digit):
 def current_jobs():
     """This session's two jobs (net, twin): the shared requests, then the chosen digit's once the nets are kept."""
     state = st.session_state.get("predict_request")
-    if not state:
-        return []
-    base = ui.jobs(state["base"])
-    if None in base or state["digit"] == BASE.digit or any(j.status != "finished" for j in base):
+    base = ui.jobs(state["base"]) if state else []
+    if not state or None in base or state["digit"] == BASE.digit or any(j.status != "finished" for j in base):
         return [j for j in base if j is not None]
     mine = ui.jobs(state["digit_jobs"] or [])
     if not mine or None in mine:  # the nets are kept now: another digit costs a fraction of a second
@@ -99,12 +89,8 @@ def current_jobs():
     return mine
 
 
-def pixels(e):
-    return np.array(e["pixels"], dtype=np.uint8).reshape(28, 28)
-
-
 def results_ui(jobs):
-    """Progress while computing, then the three sections as their figures arrive."""
+    """Progress while computing, then the three sections."""
     if not jobs:
         return st.info("Press **Compute** to train (or reuse) the two nets and sample thinned nets from them.",
                        icon=":material/info:")
@@ -115,17 +101,17 @@ def results_ui(jobs):
         elif job.status != "finished":
             st.warning(pc.status_text(name, job) + " Press Compute to try again.", icon=":material/warning:")
     if all(j.status == "finished" for j in jobs):
-        events = [j.events for j in jobs]
-        averaging_ui(names, events)
-        uncertainty_ui(names, events)
-        inside_ui(names, events)
+        named = list(zip(names, [j.events for j in jobs]))
+        averaging_ui(named)
+        uncertainty_ui(named)
+        inside_ui(named)
 
 
-def averaging_ui(names, events):
+def averaging_ui(named):
     st.header("1. Averaging thinned nets against the full net")
-    full = pc.full_frame(list(zip(names, events)))
-    st.altair_chart(pc.averaging_chart(pc.averaging_frame(events[0]), full), width="stretch")
-    st.markdown(pc.averaging_sentence(events[0], names[1], events[1]))
+    (name, events), (twin, twin_events) = named
+    st.altair_chart(pc.averaging_chart(pc.averaging_frame(events), pc.full_frame(named)), width="stretch")
+    st.markdown(pc.averaging_sentence(events, twin, twin_events))
     with st.expander("Why can one net stand in for the average?", icon=":material/help:"):
         st.markdown(WHY_AVERAGE)
 
@@ -133,46 +119,44 @@ def averaging_ui(names, events):
 def image_ui(names, per_net):
     """One image through both nets: the picture, the sampled distributions, the numbers."""
     left, right = st.columns([1, 4])
-    e = per_net[0]
-    left.image(255 - pixels(e), caption=f"test image {e['index']}, a {e['label']}", width=112)
-    samples, summary = pc.class_frames(list(zip(names, per_net)))
-    right.altair_chart(pc.distribution_chart(samples, summary, names), width="stretch")
+    left.image(pc.picture(per_net[0]), caption=f"test image {per_net[0]['index']}, a {per_net[0]['label']}", width=112)
+    right.altair_chart(pc.distribution_chart(*pc.class_frames(list(zip(names, per_net))), names), width="stretch")
     right.caption("Bars: the average of the T thinned nets; thin lines: each thinned net; diamonds: the full net.")
-    st.markdown("\n".join(f"- {pc.image_sentence(n, ev)}" for n, ev in zip(names, per_net)))
+    st.markdown("\n".join(f"- {pc.image_sentence(n, e)}" for n, e in zip(names, per_net)))
 
 
-def uncertainty_ui(names, events):
+def uncertainty_ui(named):
     st.header("2. Uncertainty: the thinned nets' votes")
-    images = [pc.of_kind(ev, "image") for ev in events]
-    digit, rotated, unsure = (st.tabs(["The chosen digit", "The digit turned", "The least sure test images"]))
+    names = [name for name, _ in named]
+    images = [pc.of_kind(events, "image") for _, events in named]
+    turned = [[e for e in ims if e["role"] == "rotated"] for ims in images]
+    digit, rotated, unsure = st.tabs(["The chosen digit", "The digit turned", "The least sure test images"])
     with digit:
         image_ui(names, [next(e for e in ims if e["role"] == "digit") for ims in images])
-    turned = [[e for e in ims if e["role"] == "rotated"] for ims in images]
     with rotated:
-        st.image([255 - pixels(e) for e in turned[0]], caption=[f"{e['angle']}°" for e in turned[0]], width=56)
+        st.image([pc.picture(e) for e in turned[0]], caption=[f"{e['angle']}°" for e in turned[0]], width=56)
         st.altair_chart(pc.rotation_chart(*pc.rotation_frames(turned[0], pc.rotation_classes(turned[0]))),
                         width="stretch")
         st.caption(f"With {names[0]}: a dot per thinned net, a line through their average.")
         st.altair_chart(pc.entropy_chart(pc.entropy_frame(list(zip(names, turned))), names), width="stretch")
     with unsure:
         least = [e for e in images[0] if e["role"] == "ambiguous"]
-        st.image([255 - pixels(e) for e in least], caption=[f"#{e['index']}" for e in least], width=64)
-        st.dataframe(pc.least_sure_frame(events[0], names[1], events[1]), hide_index=True)
-        st.markdown(f"- {pc.outcome_sentence(names[0], events[0])}\n- "
-                    f"{pc.outcome_sentence(names[1], events[1], key='full')}")
+        st.image([pc.picture(e) for e in least], caption=[f"#{e['index']}" for e in least], width=64)
+        st.dataframe(pc.least_sure_frame(named[0][1], *named[1]), hide_index=True)
+        st.markdown(f"- {pc.outcome_sentence(*named[0])}\n- {pc.outcome_sentence(*named[1], key='full')}")
     with st.expander("What the spread does and does not tell", icon=":material/help:"):
         st.markdown(WHAT_SPREAD_MEANS)
 
 
-def inside_ui(names, events):
+def inside_ui(named):
     st.header("3. Inside the net")
     st.markdown(INSIDE)
-    for name, ev in zip(names, events):
-        weights = pc.of_kind(ev, "weights")[0]
-        st.caption(f"First-layer units {weights['units'][0]}..{weights['units'][-1]}, {name}")
-        st.image([np.array(img, np.uint8).reshape(28, 28) for img in weights["change_images"]], width=56)
-    st.altair_chart(pc.activation_chart(pc.activation_frame(list(zip(names, events))), names))
-    st.markdown(pc.activation_sentence(list(zip(names, events))))
+    raw = st.toggle("Show the weights themselves (random start included)", key="raw_weights")
+    for name, events in named:
+        st.caption(f"First-layer units 0..{predict.UNITS_SHOWN - 1}, {name}")
+        st.image(pc.weight_pictures(events, raw), width=56)
+    st.altair_chart(pc.activation_chart(pc.activation_frame(named), [name for name, _ in named]))
+    st.markdown(pc.activation_sentence(named))
 
 
 def main():
@@ -187,8 +171,8 @@ def main():
     ui.live_ui(current_jobs, results_ui)
     ui.share_link_ui({"digit": digit}, DEFAULTS)
     with st.expander("Show the code", icon=":material/code:"):
-        st.code(inspect.getsource(predict.sample_probs) + "\n\n" + inspect.getsource(predict.running_sums) +
-                "\n\n" + inspect.getsource(predict.thinned_probs))
+        st.code("\n\n".join(inspect.getsource(f) for f in (predict.sample_probs, predict.running_sums,
+                                                           predict.thinned_probs)))
 
 
 ui.guarded(main)

@@ -47,7 +47,7 @@ PARAMS = {
     "cols": Param(int, 4, 1, 10, "Columns of the toy matrix.", 1),
     "samples": Param(int, 50, 1, 1000, "Thinned nets whose softmax outputs are averaged (T).", 1),
     "repeats": Param(int, 3, 1, 20, "Independent draws of every average, for the spread.", 1),
-    "test_size": Param(int, 2000, 100, 10_000, "Test images the averages are scored on (a seeded subset).", 100),
+    "test_size": Param(int, 1000, 100, 10_000, "Test images the averages are scored on (a seeded subset).", 100),
     "sample_seed": Param(int, 1, 0, 999_999, "Seed of the dropout masks drawn at prediction time.", 1),
     "digit": Param(int, 2, 0, 9_999, "Test image to inspect: its index among MNIST's 10,000 test images.", 1),
 }

@@ -166,7 +166,7 @@ def running_sums(h1, params, drop_probs, num_samples):
 def accuracy(probs, y):
     """Fraction of rows whose largest entry sits at the true class y (averaging or summing: same argmax)."""
     from core.mx import nd
-    return float((nd.argmax(probs, axis=1) == y).mean().asscalar())
+    return float((nd.argmax(probs, axis=1) == y).sum().asscalar()) / len(y)  # counted, so 0.8655 stays 0.8655
 
 
 def entropy(probs):

@@ -16,6 +16,17 @@ def of_kind(events, kind):
     return [e for e in events if e["kind"] == kind]
 
 
+def picture(e):
+    """An 'image' event's digit as a 28x28 array, dark ink on white."""
+    return 255 - np.array(e["pixels"], dtype=np.uint8).reshape(28, 28)
+
+
+def weight_pictures(events, raw=False):
+    """The first-layer units' images: what training changed, or (raw) the weights themselves."""
+    weights = of_kind(events, "weights")[0]
+    return [np.array(img, np.uint8).reshape(28, 28) for img in weights["images" if raw else "change_images"]]
+
+
 # ---- what the events say, in words -----------------------------------------------------------------------------
 
 def net_name(cfg):
