@@ -44,11 +44,12 @@ probability sits on one class and ln 10 ≈ 2.30 nats when it is spread evenly o
   nothing to sample: it gives the same answer every time.
 """
 INSIDE = """
-Srivastava et al. (2014) saw dropout change what a net learns: a unit cannot rely on particular partners, which
-may be missing, so its features get cleaner and fewer units fire at once. The images show what training wrote
-into 16 first-layer units (their weights minus the random start; white positive, black negative). Both nets
-started from the same random weights, so each unit can be compared with its twin. The histograms count every
-hidden activation of the full net on the scored test images; exact zeros are counted apart.
+Srivastava et al. (2014) saw dropout change what a net learns: a unit cannot count on particular partners, which
+may be missing, so it must be useful on its own; their features came out cleaner and fewer units fired at once.
+The images show what training wrote into 16 first-layer units (weights minus the random start; white positive,
+black negative). Both nets started from the same random weights, so each unit sits above its twin. After five
+epochs the two rows differ only subtly (the paper trained far longer); the activations show the clearer change.
+The histograms count every hidden activation of the full net on the scored test images, exact zeros apart.
 """
 
 
@@ -151,7 +152,9 @@ def uncertainty_ui(named):
 def inside_ui(named):
     st.header("3. Inside the net")
     st.markdown(INSIDE)
-    raw = st.toggle("Show the weights themselves (random start included)", key="raw_weights")
+    raw = st.toggle("Show the weights themselves (random start included)", key="raw_weights",
+                    help="The speckle is the random start: pixels near the border are blank in every MNIST image, "
+                    "so their weights never receive a gradient.")
     for name, events in named:
         st.caption(f"First-layer units 0..{predict.UNITS_SHOWN - 1}, {name}")
         st.image(pc.weight_pictures(events, raw), width=56)

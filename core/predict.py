@@ -41,7 +41,7 @@ from core.data import subset
 
 SAMPLES = (1, 2, 5, 10, 20, 50, 100)  # the T values the page compares
 ANGLES = tuple(range(0, 181, 15))  # a digit turned in steps of 15 degrees, upright to upside down
-DEFAULT_TRAIN = TrainConfig(epochs=5, train_size=20_000)  # the page's net: about 13 s of training here
+DEFAULT_TRAIN = TrainConfig(epochs=5, train_size=20_000)  # the page's nets (the issue's probe; ~13 s to train)
 MAX_SAMPLES = 12  # distinct T values per request
 MAX_ANGLES = 25
 MAX_SAMPLED_PASSES = 5_000_000  # work one request may cost: repeats x largest T x test images
@@ -51,7 +51,7 @@ UNITS_SHOWN = 16  # first-layer units drawn as images
 HIST_EDGES = tuple(np.round(np.linspace(0, 5, 51), 2).tolist())  # activation histogram bins (the last takes >= 4.9)
 PROGRESS_EVENTS = 50  # progress events while sampling
 KEEP = 8  # trained nets (and their figures) a worker keeps in memory
-KEEP_FILES = 64  # trained nets kept in the cache folder
+KEEP_FILES = 64  # files of each kind (nets, figures) kept in the cache folder
 
 
 @dataclass(frozen=True)
@@ -69,14 +69,18 @@ class PredictConfig:
     def __post_init__(self):
         if not isinstance(self.train, TrainConfig):
             raise ValueError(f"train must be a TrainConfig, got {type(self.train).__name__}")
-        object.__setattr__(self, "samples", tuple(sorted(set(self.samples))))  # (50, 1) asks what (1, 50) asks
-        object.__setattr__(self, "angles", tuple(self.angles))
+        try:
+            samples, angles = tuple(self.samples), tuple(self.angles)
+        except TypeError:
+            raise ValueError("samples and angles must be lists of whole numbers") from None
+        for t in samples:
+            check("samples", t)
+        object.__setattr__(self, "samples", tuple(sorted(set(samples))))  # (50, 1) asks what (1, 50) asks
+        object.__setattr__(self, "angles", angles)
         if not 1 <= len(self.samples) <= MAX_SAMPLES:
             raise ValueError(f"samples must hold 1..{MAX_SAMPLES} values, got {len(self.samples)}")
         for name in ("repeats", "sample_seed", "test_size", "digit"):
             check(name, getattr(self, name))
-        for t in self.samples:
-            check("samples", t)
         if len(self.angles) > MAX_ANGLES or not all(type(a) is int and -360 <= a <= 360 for a in self.angles):
             raise ValueError(f"angles must be at most {MAX_ANGLES} whole degrees in -360..360, got {self.angles}")
         if self.repeats * max(self.samples) * self.test_size > MAX_SAMPLED_PASSES:
@@ -155,7 +159,7 @@ def full_probs(X, params):
 
 
 def running_sums(h1, params, drop_probs, num_samples):
-    """After each of num_samples rounds of sampled thinned nets, yield (t, sum of the first t softmax outputs)."""
+    """For t = 1..num_samples: draw a fresh thinned net for every row of h1, yield (t, sum of the t outputs so far)."""
     from core.mx import nd
     total = nd.zeros((h1.shape[0], params[5].shape[0]))
     for t in range(1, num_samples + 1):

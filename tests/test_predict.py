@@ -34,7 +34,8 @@ def test_request_defaults_round_trip_through_json():
 @pytest.mark.parametrize("bad", [dict(samples=()), dict(samples=(0, 5)), dict(samples=(1.5,)), dict(repeats=0),
                                  dict(test_size=50), dict(digit=10_000), dict(sample_seed=-1),
                                  dict(angles=(400,)), dict(angles=(1.5,)), dict(train={"epochs": 1}),
-                                 dict(samples=(1000,), repeats=20, test_size=10_000)])
+                                 dict(samples=(1000,), repeats=20, test_size=10_000), dict(samples=None),
+                                 dict(samples=("5", 1)), dict(samples=(True,)), dict(angles=7)])
 def test_bad_requests_are_refused(bad):
     with pytest.raises(ValueError):
         PredictConfig(**bad)
