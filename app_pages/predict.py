@@ -71,8 +71,11 @@ def controls_ui():
 
 
 def start(train_cfg, digit):
-    """Ask for the class-wide request on both nets; the chosen digit follows once they are done."""
-    base = [ui.get_runner().submit(replace(BASE, train=cfg), viewer=ui.viewer_id(), pin=True)
+    """Ask for the default request on both nets; the chosen digit follows once they are done.
+
+    The class's pair is pinned: it runs to the end for everyone even if the student who started it leaves.
+    """
+    base = [ui.get_runner().submit(replace(BASE, train=cfg), viewer=ui.viewer_id(), pin=train_cfg == BASE.train)
             for cfg in predict.twin_pair(train_cfg)]
     st.session_state.predict_request = {"base": [j.id for j in base], "digit": digit, "digit_jobs": None}
 
@@ -81,8 +84,10 @@ def current_jobs():
     """This session's two jobs (net, twin): the shared requests, then the chosen digit's once the nets are kept."""
     state = st.session_state.get("predict_request")
     base = ui.jobs(state["base"]) if state else []
-    if not state or None in base or state["digit"] == BASE.digit or any(j.status != "finished" for j in base):
-        return [j for j in base if j is not None]
+    if None in base:  # forgotten by the runner (it keeps the latest jobs only): Compute asks again
+        return []
+    if not state or state["digit"] == BASE.digit or any(j.status != "finished" for j in base):
+        return base
     mine = ui.jobs(state["digit_jobs"] or [])
     if not mine or None in mine:  # the nets are kept now: another digit costs a fraction of a second
         mine = [ui.get_runner().submit(replace(j.config, digit=state["digit"]), viewer=ui.viewer_id()) for j in base]
@@ -171,6 +176,9 @@ def main():
     train_cfg, digit, pressed = controls_ui()
     if pressed:
         start(train_cfg, digit)
+    if any(not j.finished for j in current_jobs()) and st.button("Stop", key="stop", icon=":material/stop:"):
+        for job in current_jobs():
+            ui.get_runner().stop(job.id, ui.viewer_id())
     ui.live_ui(current_jobs, results_ui)
     ui.share_link_ui({"digit": digit}, DEFAULTS)
     with st.expander("Show the code", icon=":material/code:"):

@@ -64,6 +64,16 @@ def test_a_finished_mnist_run_and_its_twin_answer_for_a_chosen_digit():
     assert not at.exception and [img.value for img in at.image][-2:] != change
 
 
+def test_stop_halts_the_class_pair():
+    at = open_page(digit=3)
+    at.button(key="compute").click().run()
+    assert at.get("progress") and at.button(key="stop")
+    at.button(key="stop").click().run()
+    apptest.run_until(at, lambda a: len(a.warning) == 2, timeout=30)
+    assert all("stopped — Stopped on request. Press Compute to try again." in w.value for w in at.warning)
+    assert not at.header and not at.get("progress")
+
+
 def test_the_page_never_imports_mxnet_on_a_script_thread():
     code = """
 import importlib.abc, sys, threading
