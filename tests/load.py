@@ -404,6 +404,8 @@ def figures(args, url, sampler, result, loads, moves, broken, busy, marks):
         "exception_elements": sum(len(s["exceptions"]) for s in students),
         "exceptions": sorted({e for s in students for e in s["exceptions"]})[:10],
         "failures": [s["failure"] for s in students if s["failure"]][:10],
+        "failure_count": sum(s["failure"] is not None for s in students),
+        "train_answered_s": spread(train_answered(s) for s in students),
         "client_errors": sorted({e for t in tabs for e in t["client_errors"]})[:10],
         "class_s": end - marks["train"],
         "server_cpu_s": class_cpu[0], "workers_cpu_s": class_cpu[1],
@@ -420,6 +422,14 @@ def figures(args, url, sampler, result, loads, moves, broken, busy, marks):
         "per_student": [{k: v for k, v in s.items() if k not in ("ticks", "tick_bytes", "tick_unchanged_bytes")}
                         for s in students],
     }
+
+
+def train_answered(student):
+    """Seconds from Train to the end of the full run it started (None if that run never ended)."""
+    if student["pressed"] is None:
+        return None
+    return next((end - student["pressed"] for start, end, _ in student["full_runs"] if start >= student["pressed"]),
+                None)
 
 
 def board_note(args, result):
@@ -472,12 +482,13 @@ def report(fig):
         f"(load average before {fig['load_average_before'][0]:.1f}, after {fig['load_average_after'][0]:.1f})",
         f"  idle app after each page visited once: {memory_text(fig['memory_idle'])}",
         f"  /mnist opened: {seconds(fig['opened_s'])}",
+        f"  Train rerun answered (its full run over): {seconds(fig['train_answered_s'])}",
         f"  first chart after Train: {seconds(fig['first_chart_s'])}; never saw one: {fig['never_saw_chart']}; "
         f"saw a queue position: {fig['saw_queue_position']}",
         f"  first chart or queue position after Train: {seconds(fig['first_feedback_s'])}",
         f"  run end after Train: {seconds(fig['run_end_s'])}; not ended: {fig['not_ended']}",
         f"  exceptions: {fig['students_with_exception']} students ({fig['exception_elements']} elements); "
-        f"failures: {len(fig['failures'])} {fig['failures'][:3] or ''}"
+        f"failures: {fig['failure_count']} {sorted(set(fig['failures']))[:3] or ''}"
         f"{'; messages this client could not read: ' + str(fig['client_errors'][:3]) if fig['client_errors'] else ''}",
         f"Dropout page in Chromium ({fig['page_loads_during_class']} of {len(fig['page_loads_s'])} loads while "
         f"students were still running): loads {loads} s",
