@@ -1,7 +1,13 @@
-"""The lesson's multilayer perceptron: parameters and forward pass, with dropout after each hidden layer."""
-from core.mx import gluon, mx, nd
-from core.ops import dropout, relu, softmax_cross_entropy
+"""The lesson's multilayer perceptron: parameters and forward pass, with dropout after each hidden layer.
 
+The trainer runs the lesson's from-scratch ops compiled: each class below traces them once on MXNet symbols
+into a cached graph with its memory planned once (static_alloc), so a training step is three calls into
+MXNet (forward, backward, update) instead of one per op.
+"""
+from core.mx import gluon, mx, nd
+from core.ops import dropout, relu, sgd_step, softmax_cross_entropy
+
+STATIC = {"static_alloc": True, "static_shape": True}  # plan each graph's memory once, reuse it every call
 NUM_INPUTS = 784
 NUM_OUTPUTS = 10
 PARAM_NAMES = ("W1", "b1", "W2", "b2", "W3", "b3")
@@ -70,28 +76,68 @@ class _Compiled(gluon.HybridBlock):
         return [kwargs[name] for name in PARAM_NAMES]
 
 
-class TrainLoss(_Compiled):
-    """Per-example softmax cross-entropy of the net with dropout, from uint8 images and labels."""
+    def _scaled(self, X, F):
+        """X as the net reads it: uint8 pixels are scaled here, images already scaled pass through."""
+        return scale_pixels(X, F) if self.pixels else X
 
-    def __init__(self, params, drop_probs):
+
+class TrainLoss(_Compiled):
+    """Per-example softmax cross-entropy of the net with dropout, from images and labels.
+
+    Images are uint8 pixels, or (pixels=False) float32 already scaled by scale_pixels.
+    """
+
+    def __init__(self, params, drop_probs, pixels=True):
         super().__init__(params)
-        self.drop_probs = tuple(drop_probs)
+        self.drop_probs, self.pixels = tuple(drop_probs), pixels
         self.initialize()
         for name, value in zip(PARAM_NAMES, params):
             getattr(self, name).set_data(value)
 
-    def hybrid_forward(self, F, X_bytes, y, **kwargs):
-        y_hat = net(scale_pixels(X_bytes, F), self._param_list(kwargs), self.drop_probs, True, F, self.units)
+    def hybrid_forward(self, F, X, y, **kwargs):
+        y_hat = net(self._scaled(X, F), self._param_list(kwargs), self.drop_probs, True, F, self.units)
         return softmax_cross_entropy(y_hat, F.one_hot(y, NUM_OUTPUTS), F)
 
 
 class Predict(_Compiled):
     """Predicted class per image, with every unit kept (no dropout), sharing TrainLoss's parameters."""
 
-    def __init__(self, train_loss):
+    def __init__(self, train_loss, pixels=True):
         params = [getattr(train_loss, name).data() for name in PARAM_NAMES]
         super().__init__(params, shared=train_loss.collect_params())
+        self.pixels = pixels
 
-    def hybrid_forward(self, F, X_bytes, **kwargs):
-        y_hat = net(scale_pixels(X_bytes, F), self._param_list(kwargs), train=False, F=F, units=self.units)
+    def hybrid_forward(self, F, X, **kwargs):
+        y_hat = net(self._scaled(X, F), self._param_list(kwargs), train=False, F=F, units=self.units)
         return F.argmax(y_hat, axis=1)
+
+
+class CountCorrect(Predict):
+    """How many images the net (every unit kept) classifies as their labels y (float32): one number."""
+
+    def hybrid_forward(self, F, X, y, **kwargs):
+        return F.sum(super().hybrid_forward(F, X, **kwargs) == y)
+
+
+class SGDUpdate:
+    """ops.sgd_step on every parameter, compiled into one call that writes the new values in place.
+
+    The same call also stores the batch's mean loss (for the moving loss) in a one-element array,
+    so a training step needs no further call.
+    """
+
+    def __init__(self, params, grads, lr):
+        names = [f"param{i}" for i in range(len(params))], [f"grad{i}" for i in range(len(params))]
+        steps = [sgd_step(mx.sym.var(p), mx.sym.var(g), lr) for p, g in zip(*names)]
+        graph = mx.sym.Group(steps + [mx.sym.mean(mx.sym.var("loss"))])
+        self._op = nd.CachedOp(graph, list(STATIC.items()))
+        arrays = dict(zip(names[0] + names[1], list(params) + list(grads)))
+        self._inputs = [arrays.get(name) for name in graph.list_inputs()]  # the order the graph reads them
+        self._loss_at = graph.list_inputs().index("loss")
+        self._params = list(params)
+
+    def __call__(self, loss, mean_loss):
+        """Step every parameter against its gradient; mean_loss <- the mean of loss."""
+        inputs = list(self._inputs)
+        inputs[self._loss_at] = loss
+        self._op(*inputs, out=self._params + [mean_loss])

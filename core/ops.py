@@ -2,7 +2,8 @@
 
 Each function takes ``F``, the MXNet namespace to build with: ``mx.nd`` (the default) runs
 the op at once on NDArrays; ``mx.sym`` lets a HybridBlock compile the very same code into a
-graph. Read them as NDArray code.
+graph. Read them as NDArray code. The trainer runs these functions compiled (core/model.py):
+one cached graph for the net and its loss, one for the SGD step of every parameter.
 """
 from core.config import check
 from core.mx import nd
@@ -45,6 +46,11 @@ def log_softmax(y_linear, F=nd):
 def softmax_cross_entropy(yhat_linear, y_one_hot, F=nd):
     """Per-example loss: minus the sum over classes of y * log softmax(yhat_linear)."""
     return -F.sum(y_one_hot * log_softmax(yhat_linear, F), axis=1)
+
+
+def sgd_step(param, grad, lr):
+    """A parameter's value after one plain gradient step: param - lr * grad (on arrays or symbols)."""
+    return param - lr * grad
 
 
 def sgd(params, lr):

@@ -16,11 +16,11 @@ import numpy as np
 
 from core.config import TrainConfig
 from core.data import corrupt_inputs, noisy_labels, subset
-from core.model import Predict, TrainLoss, init_params
+from core.model import STATIC, CountCorrect, Predict, SGDUpdate, TrainLoss, init_params, scale_pixels
 from core.mx import autograd, mx, nd
-from core.ops import sgd
 
 EVAL_BATCH = 10_000  # images per forward pass when measuring accuracy
+FLOAT_IMAGES = 12_000  # sets up to this many images are scaled to float32 once per run (at most ~38 MB each)
 LOSS_POINTS = 1_000  # about this many moving-loss points per run, whatever its length
 NUM_PREDICTIONS = 24  # test images whose predictions the final event carries
 SYNC_EVERY = 50  # batches between reads of the losses from the device (about 0.1 s on full MNIST)
@@ -39,12 +39,23 @@ def prepare(cfg, mnist):
         test_X = corrupt_inputs(test_X, cfg.inputs, cfg.seed + 3)
     train_eval = _eval_subset(X, y_noisy, cfg.eval_size, cfg.seed)
     test_eval = _eval_subset(test_X, mnist.test_y, cfg.eval_size, cfg.seed)
-    to_nd = lambda a: nd.array(a, dtype=a.dtype)  # noqa: E731
+    arrays = {}  # one NDArray per numpy array: the full training set is also its own evaluation set
+
+    def to_nd(a):
+        return arrays.setdefault(id(a), nd.array(a, dtype=a.dtype))
+
     return to_nd(X), to_nd(y_noisy), [tuple(map(to_nd, s)) for s in (train_eval, test_eval)]
 
 
 def _eval_subset(X, y, size, seed):
     return (X, y) if not size else subset(X, y, size, seed + 2)
+
+
+def as_net_input(X_bytes):
+    """(X, pixels): a set of up to FLOAT_IMAGES images scaled to float32 once; a larger one stays uint8 pixels."""
+    if len(X_bytes) > FLOAT_IMAGES:
+        return X_bytes, True  # scaled batch by batch inside the compiled graph, as memory is worth more here
+    return scale_pixels(X_bytes), False  # the same op, run once instead of once per epoch
 
 
 def evaluate_accuracy(predict, X, y, batch_size=EVAL_BATCH):
@@ -53,6 +64,30 @@ def evaluate_accuracy(predict, X, y, batch_size=EVAL_BATCH):
     for i in range(0, len(y), batch_size):
         correct += (predict(X[i:i + batch_size]) == y[i:i + batch_size].astype("float32")).sum()
     return float(correct.asscalar()) / len(y)
+
+
+class Accuracies:
+    """Accuracy on each evaluation set: compiled counts over batches of up to EVAL_BATCH images, one sync."""
+
+    def __init__(self, loss_fn, sets, batch_size=EVAL_BATCH):
+        counters = {}  # one compiled graph per input kind (uint8 pixels or scaled floats)
+        self.batches, self.sizes = [], [len(y) for _, y in sets]
+        for k, (X_bytes, y) in enumerate(sets):
+            X, pixels = as_net_input(X_bytes)
+            if pixels not in counters:
+                counters[pixels] = CountCorrect(loss_fn, pixels)
+                counters[pixels].hybridize(**STATIC)
+            y = y.astype("float32")  # the labels as the graph compares them, converted once
+            self.batches += [(k, counters[pixels], X[i:i + batch_size], y[i:i + batch_size])
+                             for i in range(0, len(y), batch_size)]
+
+    def __call__(self):
+        """The fraction of each set the net classifies correctly now, read from the device once."""
+        counts = nd.concat(*[count(X, y) for _, count, X, y in self.batches], dim=0).asnumpy()
+        correct = [0.0] * len(self.sizes)
+        for (k, *_), count in zip(self.batches, counts.tolist()):
+            correct[k] += count
+        return [c / size for c, size in zip(correct, self.sizes)]
 
 
 def train(cfg=TrainConfig(), mnist=None, should_stop=None, trained=None):
@@ -64,13 +99,15 @@ def train(cfg=TrainConfig(), mnist=None, should_stop=None, trained=None):
     if mnist is None:
         from core.data import load_mnist
         mnist = load_mnist()
-    train_X, train_y, (train_eval, test_eval) = prepare(cfg, mnist)
+    train_X, train_y, eval_sets = prepare(cfg, mnist)
     mx.random.seed(cfg.seed)
-    loss_fn = TrainLoss(init_params(cfg.seed, (cfg.hidden1, cfg.hidden2)), cfg.drop_probs)
-    loss_fn.hybridize(static_alloc=True, static_shape=True)
-    predict = Predict(loss_fn)
-    predict.hybridize(static_alloc=True, static_shape=True)
-    params = [p.data() for p in loss_fn.collect_params().values()]
+    X, pixels = as_net_input(train_X)
+    loss_fn = TrainLoss(init_params(cfg.seed, (cfg.hidden1, cfg.hidden2)), cfg.drop_probs, pixels)
+    loss_fn.hybridize(**STATIC)
+    weights = list(loss_fn.collect_params().values())
+    params = [p.data() for p in weights]
+    update = SGDUpdate(params, [p.grad() for p in weights], cfg.lr)  # ops.sgd_step, compiled
+    accuracies = Accuracies(loss_fn, eval_sets)
 
     n = len(train_y)
     batches_per_epoch = math.ceil(n / cfg.batch_size)
@@ -80,23 +117,24 @@ def train(cfg=TrainConfig(), mnist=None, should_stop=None, trained=None):
            "loss_every": loss_every}
     shuffle = np.random.RandomState(cfg.seed)
     moving_loss, step = MovingLoss(), 0
+    X_epoch, y_epoch = nd.zeros_like(X), nd.zeros_like(train_y)  # reused: one shuffled copy at a time
+    batches = [(X_epoch[i:i + cfg.batch_size], y_epoch[i:i + cfg.batch_size]) for i in range(0, n, cfg.batch_size)]
     batch_means = nd.zeros((batches_per_epoch,))  # this epoch's batch-mean losses, kept on the device
-    X_epoch, y_epoch = nd.zeros_like(train_X), nd.zeros_like(train_y)  # reused: one shuffled copy at a time
+    mean_slots = [batch_means[j:j + 1] for j in range(batches_per_epoch)]  # views, like the batches: made once
     for epoch in range(cfg.epochs):
         start = time.perf_counter()
         order = nd.array(shuffle.permutation(n), dtype="int64")
-        nd.take(train_X, order, out=X_epoch)
+        nd.take(X, order, out=X_epoch)
         nd.take(train_y, order, out=y_epoch)
         synced = 0  # batches of this epoch already read back from the device
-        for j, i in enumerate(range(0, n, cfg.batch_size)):
+        for j, (X_batch, y_batch) in enumerate(batches):
             if should_stop is not None and should_stop():
                 yield _done("stopped", "Stopped on request.", epoch)
                 return
             with autograd.record():
-                loss = loss_fn(X_epoch[i:i + cfg.batch_size], y_epoch[i:i + cfg.batch_size])
+                loss = loss_fn(X_batch, y_batch)
             loss.backward()  # gradient of the SUM over the batch, as in the lesson
-            sgd(params, cfg.lr)
-            nd.mean(loss, out=batch_means[j:j + 1])
+            update(loss, mean_slots[j])  # every parameter steps against its gradient; the batch's mean loss kept
             first_point = step == 0 and j + 1 == loss_every  # the live chart's first point, as early as possible
             if j + 1 - synced == SYNC_EVERY or j + 1 == batches_per_epoch or first_point:
                 # Reading values back waits for the device, so do it for many batches at once.
@@ -110,14 +148,15 @@ def train(cfg=TrainConfig(), mnist=None, should_stop=None, trained=None):
                                "moving_loss": moving_loss.value}
                 synced = j + 1
         if (epoch + 1) % cfg.eval_every == 0 or epoch + 1 == cfg.epochs:
+            train_acc, test_acc = accuracies()
             yield {"kind": "epoch", "epoch": epoch, "moving_loss": moving_loss.value,
-                   "train_acc": evaluate_accuracy(predict, *train_eval),
-                   "test_acc": evaluate_accuracy(predict, *test_eval),
-                   "seconds": time.perf_counter() - start}
+                   "train_acc": train_acc, "test_acc": test_acc, "seconds": time.perf_counter() - start}
     if trained is not None:
         trained.extend(p.copy() for p in params)
+    predict = Predict(loss_fn)
+    predict.hybridize(**STATIC)
     yield _done("finished", f"Finished {cfg.epochs} epochs.", cfg.epochs,
-                predictions=_predictions(predict, test_eval))
+                predictions=_predictions(predict, eval_sets[1]))
 
 
 class MovingLoss:
