@@ -43,7 +43,9 @@ def status_text(name, job):
         return f"The net with {name}: {job.status}" + ("" if job.status == "finished" else f" — {job.message}")
     last = next((e for e in reversed(job.events) if e["kind"] == "batch"), None)
     eta = f", about {job.eta:.0f} s left" if job.eta is not None else ""
-    if last is not None and last.get("phase") == "train":
+    if last is None:
+        return f"The net with {name}: starting"
+    if last.get("phase") == "train":
         epochs = job.config.train.epochs
         return f"The net with {name}: training, epoch {min(int(last['epoch']) + 1, epochs)} of {epochs}{eta}"
     return f"The net with {name}: sampling thinned nets{eta}"

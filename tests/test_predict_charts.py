@@ -53,8 +53,10 @@ def test_net_names():
 def test_status_lines_follow_the_job():
     job = SimpleNamespace(status="queued", position=2, events=[], eta=None, message="", config=PredictConfig())
     assert pc.status_text("dropout 0.5", job) == "The net with dropout 0.5: waiting, place 2 in the queue"
-    job.status, job.eta = "running", 12.0
-    job.events = [{"kind": "start"}, {"kind": "batch", "step": 700, "epoch": 2.3, "phase": "train"}]
+    job.status, job.eta, job.events = "running", None, [{"kind": "start"}]
+    assert pc.status_text("dropout 0.5", job) == "The net with dropout 0.5: starting"
+    job.eta = 12.0
+    job.events.append({"kind": "batch", "step": 700, "epoch": 2.3, "phase": "train"})
     assert pc.status_text("dropout 0.5", job) == "The net with dropout 0.5: training, epoch 3 of 5, about 12 s left"
     job.events.append({"kind": "batch", "step": 1600, "phase": "predict"})
     assert pc.status_text("dropout 0.5", job).endswith("sampling thinned nets, about 12 s left")
