@@ -73,10 +73,11 @@ def charts_ui(jobs):
     loss, accuracy = charts.LIVE_ROWS.tables([(label(j, jobs), j) for j in jobs])
     max_epoch = max(j.config.epochs for j in jobs)
     left, right = st.columns(2)
-    left.markdown("**Moving loss** (while training, with dropout)")
-    left.vega_lite_chart(loss, charts.live_spec("loss", max_epoch), width="stretch")
-    right.markdown("**Accuracy** after each epoch (no dropout): solid train, dashed test")
-    right.vega_lite_chart(accuracy, charts.live_spec("accuracy", max_epoch), width="stretch")
+    left.vega_lite_chart(loss, charts.live_spec("loss", max_epoch, "Moving loss|while training, with dropout"),
+                         width="stretch")
+    right.vega_lite_chart(accuracy, charts.live_spec("accuracy", max_epoch, None, "accuracy", None,
+                                                     "Accuracy after each epoch|no dropout: solid train, dashed test"),
+                          width="stretch")
 
 
 def runs_table_ui(jobs):

@@ -131,23 +131,27 @@ def live_ui(get_jobs, draw):
     When the last one ends, one full rerun turns the polling off and lets the page show what follows a run.
     """
     running = any(not j.finished for j in get_jobs())
+    tick = tick_seconds() if running else None
 
     def body():
         now = get_jobs()
         draw(now)
-        if running and all(j.finished for j in now):
+        # A fragment keeps the interval it was started with: one full rerun ends the polling after the
+        # last run, or starts it again at a slower pace once the class has grown.
+        if running and (all(j.finished for j in now) or tick_seconds() > tick):
             st.rerun(scope="app")
 
-    st.fragment(body, run_every=tick_seconds() if running else None)()
+    st.fragment(body, run_every=tick)()
 
 
 def tick_seconds():
     """Seconds between live redraws: twice a second for a small class, slower as more students watch live.
 
-    Each redraw of each watching student costs the server a few milliseconds; past ~20 live pages the
-    interval grows so the server keeps up (30 students: 0.75 s, 100: 2 s).
+    Every redraw of every watching page costs the server several milliseconds of Python, and Streamlit
+    runs them all on one process; slower redraws keep a full lecture hall responsive.
     """
-    return min(2.0, max(0.5, get_runner().watchers() / 40))
+    watchers = get_runner().watchers()
+    return 0.5 if watchers <= 20 else 1.0 if watchers <= 50 else 2.0
 
 
 QUIET_CLASS = 10  # live pages up to which a Train rerun may wait briefly for the first loss point

@@ -117,10 +117,20 @@ def _legend_toggle():
     return alt.selection_point(fields=["run"], bind="legend")
 
 
-def loss_chart(df, max_epoch):
+def _titled(title):
+    """Chart properties for a title "text|subtitle" drawn by Vega itself (none for no title)."""
+    if not title:
+        return {}
+    text, _, subtitle = title.partition("|")
+    return {"title": alt.TitleParams(text, subtitle=subtitle, anchor="start", fontSize=14) if subtitle else
+            alt.TitleParams(text, anchor="start", fontSize=14)}
+
+
+def loss_chart(df, max_epoch, title=None):
     """Moving loss against epoch (fractional), one line per run; click a legend entry to highlight it.
 
-    df: columns run, epoch, moving_loss.
+    df: columns run, epoch, moving_loss. title: "text|subtitle", drawn inside the chart (one element less
+    for a live page to send at every redraw).
     """
     pick = _legend_toggle()
     return _chart(df).mark_line(strokeWidth=2).encode(
@@ -130,10 +140,10 @@ def loss_chart(df, max_epoch):
                         scale=alt.Scale(scheme=RUN_COLORS)),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
         tooltip=["run:N", alt.Tooltip("epoch:Q", format=".2f"), alt.Tooltip("moving_loss:Q", format=".4f")],
-    ).add_params(pick).properties(height=320, usermeta=LIVE).configure_mark(aria=False)
+    ).add_params(pick).properties(height=320, usermeta=LIVE, **_titled(title)).configure_mark(aria=False)
 
 
-def accuracy_chart(df, max_epoch, chance=None, y_title="accuracy", runs=None):
+def accuracy_chart(df, max_epoch, chance=None, y_title="accuracy", runs=None, title=None):
     """Train (solid) and test (dashed) accuracy per epoch, one colour per run; optional chance line.
 
     df: columns run, epoch (1-based), split ('train' or 'test'), accuracy. runs: all run names, in legend
@@ -157,7 +167,7 @@ def accuracy_chart(df, max_epoch, chance=None, y_title="accuracy", runs=None):
         lines = lines + rule.mark_rule(strokeDash=[2, 2], color="black").encode(y="accuracy:Q") + \
             rule.mark_text(align="left", dx=4, dy=-6).encode(y="accuracy:Q", x=alt.value(0), text="label:N")
     height = 320 + 20 * len(runs or ())  # the legend's rows take their room from the chart's height
-    return lines.properties(height=height, usermeta=LIVE).configure_mark(aria=False)
+    return lines.properties(height=height, usermeta=LIVE, **_titled(title)).configure_mark(aria=False)
 
 
 def sweep_chart(df):

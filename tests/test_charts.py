@@ -48,3 +48,9 @@ def test_long_loss_curves_are_thinned_and_keep_their_ends():
     kept_before = {e["epoch"] for e in charts.thin(events[:4000])}
     kept_after = {e["epoch"] for e in charts.thin(events) if e["epoch"] < 39.99}
     assert kept_after <= kept_before  # as a run grows, points are only dropped, never shifted
+
+
+def test_live_titles_are_drawn_by_the_chart():
+    spec = charts.live_spec("loss", 10, "Moving loss|while training")
+    assert spec["title"]["text"] == "Moving loss" and spec["title"]["subtitle"] == "while training"
+    assert "title" not in charts.live_spec("loss", 10)
