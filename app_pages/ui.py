@@ -5,6 +5,7 @@ a bad link value, so `fix_link` checks the raw values first against core.config,
 with clamped values, and returns notes that the page shows.
 """
 import atexit
+import os
 import time
 import uuid
 from urllib.parse import urlencode
@@ -14,14 +15,34 @@ import streamlit as st
 from core.config import PARAMS, parse_value
 from core.data import DataError, check_files
 from core.runner import Runner
+from core.runner.jobs import make_backend
 
 
 @st.cache_resource(show_spinner="Starting the training workers...")
 def get_runner():
-    """The one Runner of this server process, shared by every session."""
-    runner = Runner()
+    """The one Runner of this server process, shared by every session.
+
+    Where it trains: RUNNER_ADDRESS or `[runner] address` in secrets (unset: worker processes here;
+    'ray' or 'ray://host:port': Ray). `[runner] workers` caps its slots (several servers sharing a cluster).
+    """
+    address = os.environ.get("RUNNER_ADDRESS") or str(secret("runner", "address") or "")
+    workers = os.environ.get("RUNNER_WORKERS") or secret("runner", "workers")
+    runner = Runner(backend=make_backend(address, int(workers) if str(workers or "").isdigit() else None))
     atexit.register(runner.shutdown)
     return runner
+
+
+def secret(*path):
+    """A value from the app's secrets (e.g. secret("runner", "address")), or None."""
+    try:
+        if not st.secrets.load_if_toml_exists():
+            return None
+        value = st.secrets
+        for name in path:
+            value = value.get(name) if hasattr(value, "get") else None
+        return value
+    except Exception:  # noqa: BLE001 - an unreadable secrets file must not break a page
+        return None
 
 
 @st.cache_data(ttl=30, show_spinner=False)
@@ -39,9 +60,14 @@ def training_unavailable():
     problem = data_problem()
     if problem:
         return problem
-    runner = get_runner()
+    try:
+        runner = get_runner()
+    except (RuntimeError, ValueError) as err:  # e.g. RUNNER_ADDRESS names a Ray cluster that cannot be reached
+        return str(err)
     if runner.worker_error:
-        runner.retry_workers()
+        error = runner.worker_error
+        runner.retry_workers()  # try again on the next visit (e.g. once the files are restored)
+        return f"the training workers could not start: {error}"
     return None
 
 

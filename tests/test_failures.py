@@ -1,6 +1,9 @@
 """What users see when things break: damaged data files, and a worker killed mid-run."""
+import importlib.util
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 import streamlit as st
@@ -8,6 +11,7 @@ import streamlit as st
 import core.data
 from core.data import MNIST_FILES
 from tests import apptest
+from tests.conftest import ROOT
 
 
 @pytest.fixture
@@ -37,3 +41,20 @@ def test_training_pages_name_the_damaged_file(damaged_data, path):
 def test_dropout_page_still_works_without_data(damaged_data):
     at = page("app_pages/dropout.py")
     assert not at.exception and not at.error
+
+
+@pytest.mark.parametrize("address, says", [("carrier-pigeon://coop", "RUNNER_ADDRESS must be"),
+                                           ("ray", "needs Ray")])
+def test_a_runner_address_that_cannot_work_is_one_line_on_the_page(address, says):
+    if says == "needs Ray" and importlib.util.find_spec("ray"):
+        pytest.skip("Ray is installed here, so RUNNER_ADDRESS=ray works")
+    code = f"""
+from tests import apptest
+at = apptest.open_page("app_pages/mnist.py")
+assert not at.exception, at.exception
+errors = " ".join(e.value for e in at.error)
+assert "Training is unavailable" in errors and {says!r} in errors, errors
+assert "Traceback" not in errors and not [b for b in at.button if b.key == "train"]
+"""
+    env = {**os.environ, "RUNNER_ADDRESS": address}
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=120)

@@ -274,7 +274,7 @@ class Runner:
             if not w.alive() and not self._closed and not self.worker_error:
                 if w.job is not None and not w.job.finished:
                     self._end(w.job, FAILED, f"The worker running this job stopped unexpectedly "
-                              f"(exit code {w.exit_code}). Press Train to run it again.")
+                              f"({w.exit_reason}). Press Train to run it again.")
                 self._workers[i] = self.backend.start_slot(self._outbox)
             elif w.stop_requested and time.monotonic() - w.stop_requested > self.hard_stop_after:
                 if w.job is not None:

@@ -3,7 +3,7 @@
 A backend hands the job table "slots": each slot runs one job at a time and reports events into the
 table's outbox as (slot, job id or None, event). The slot interface, shared with the Ray backend:
     slot.run(job_id, message)  slot.stop(job_id)  slot.alive()  slot.kill()  slot.close()
-    slot.job, slot.ready, slot.stop_requested, slot.pid, slot.exit_code
+    slot.job, slot.ready, slot.stop_requested, slot.pid, slot.exit_reason
 """
 import json
 import os
@@ -47,8 +47,8 @@ class WorkerProcess:
         self._send({"stop": job_id})
 
     @property
-    def exit_code(self):
-        return self.process.returncode
+    def exit_reason(self):
+        return f"exit code {self.process.returncode}"
 
     def alive(self):
         return self.process.poll() is None

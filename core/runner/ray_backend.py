@@ -14,7 +14,7 @@ import time
 
 from core.runner.capacity import available_cores
 from core.runner.local import PROJECT_ROOT
-from core.runner.worker import NICENESS
+from core.runner.worker import NICENESS, run_job, warm_up
 
 try:
     import ray
@@ -121,24 +121,15 @@ class SlotActor:
         """The MXNet thread: map MNIST, warm up, then run jobs as core.runner.worker does."""
         os.nice(NICENESS)  # this thread and the MXNet threads it starts yield the CPU to a web server beside them
         try:
-            from core.config import TrainConfig
-            from core.runner import tasks
-            from core.train import train
             mnist = ray.get(mnist_ref)  # read-only arrays mapped from the node's object store, not a copy
-            for _ in train(TrainConfig(epochs=1, train_size=200, eval_size=200), mnist):
-                pass  # a tiny warm-up run: MXNet's first graph and kernels are built before a student waits
+            warm_up(mnist)
         except Exception as err:  # noqa: BLE001 - reported to the runner, which shows it to users
             self._emit(None, {"kind": "worker_error", "message": first_line(err)})
             return
         self._emit(None, {"kind": "ready", "pid": os.getpid()})
         for job_id, message in iter(self._jobs.get, None):
-            try:
-                task = tasks.decode(message)
-                for event in tasks.events(task, mnist,
-                                          should_stop=lambda: job_id in self._stopped or self._closed.is_set()):
-                    self._emit(job_id, event)
-            except Exception as err:  # noqa: BLE001 - a failed job, not a dead actor
-                self._emit(job_id, {"kind": "done", "status": "failed", "message": f"The run failed: {err}"})
+            run_job(job_id, message, mnist, self._emit,
+                    should_stop=lambda: job_id in self._stopped or self._closed.is_set())
             self._stopped.discard(job_id)
 
 
@@ -150,7 +141,7 @@ class RaySlot:
         self.stop_requested = None  # when a stop was asked for, to escalate if it is ignored
         self.ready = False
         self.pid = None  # the actor's process id on its node, once it is ready
-        self.exit_code = None  # set when the actor is gone; Ray does not report a process exit code
+        self.exit_reason = None  # set when the actor is gone; Ray does not report a process exit code
         self._started = False  # the actor said it is ready
         self._dead = threading.Event()
         try:
@@ -183,7 +174,7 @@ class RaySlot:
         """The actor is gone: before it was ready that is a start-up error the pages show, after it a crash."""
         if self._dead.is_set():
             return  # killed on purpose
-        self.exit_code = "unknown; its Ray actor died"
+        self.exit_reason = "its Ray actor died"
         if not self._started:
             outbox.put((self, None, {"kind": "worker_error", "message": f"A Ray worker could not start: "
                                                                        f"{first_line(err)}"}))

@@ -41,28 +41,37 @@ def main(threads):
 
     threading.Thread(target=read_commands, daemon=True).start()
     try:
-        from core.config import TrainConfig
         from core.data import load_mnist
-        from core.runner import tasks
-        from core.train import train
         mnist = load_mnist()
-        for _ in train(TrainConfig(epochs=1, train_size=200, eval_size=200), mnist):
-            pass  # a tiny warm-up run: MXNet's first graph and kernels are built before a student waits
+        warm_up(mnist)
     except Exception as err:  # noqa: BLE001 - reported to the runner, which shows it to users
         emit(None, {"kind": "worker_error", "message": str(err)})
         return
     emit(None, {"kind": "ready", "pid": os.getpid()})
     for message in iter(jobs.get, None):
         job_id = message["run"]
-        try:
-            task = tasks.decode(message)
-            for event in tasks.events(task, mnist, should_stop=lambda: job_id in stopped or closed.is_set()):
-                emit(job_id, event)
-        except Exception as err:  # noqa: BLE001 - a failed job, not a dead worker
-            emit(job_id, {"kind": "done", "status": "failed", "message": f"The run failed: {err}"})
+        run_job(job_id, message, mnist, emit, should_stop=lambda: job_id in stopped or closed.is_set())
         stopped.discard(job_id)
-        gc.collect()  # gluon blocks hold reference cycles; free the finished run's arrays now
 
+
+def warm_up(mnist):
+    """A tiny run, so MXNet's first graph and kernels are built before a student waits."""
+    from core.config import TrainConfig
+    from core.train import train
+    for _ in train(TrainConfig(epochs=1, train_size=200, eval_size=200), mnist):
+        pass
+
+
+def run_job(job_id, message, mnist, emit, should_stop):
+    """Run one job's task and emit its events; an error fails the job, never the worker (or Ray actor)."""
+    from core.runner import tasks
+    try:
+        task = tasks.decode(message)
+        for event in tasks.events(task, mnist, should_stop=should_stop):
+            emit(job_id, event)
+    except Exception as err:  # noqa: BLE001 - a failed job, not a dead worker
+        emit(job_id, {"kind": "done", "status": "failed", "message": f"The run failed: {err}"})
+    gc.collect()  # gluon blocks hold reference cycles; free the finished run's arrays now
 
 if __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
