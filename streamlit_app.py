@@ -10,7 +10,8 @@ def run():
         st.Page("app_pages/mnist.py", title="2. Training on MNIST", icon=":material/show_chart:", url_path="mnist"),
         st.Page("app_pages/random_labels.py", title="3. Random labels", icon=":material/shuffle:",
                 url_path="random-labels"),
-        st.Page("app_pages/predict.py", title="4. Dropout at prediction time", icon=":material/casino:", url_path="predict"),
+        st.Page("app_pages/predict.py", title="4. Dropout at prediction time", icon=":material/casino:",
+                url_path="predict"),
         st.Page("app_pages/classboard.py", title="Class board", icon=":material/groups:", url_path="class"),
     ]
     st.navigation(pages).run()

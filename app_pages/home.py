@@ -9,21 +9,29 @@ every one of the five customers who defaulted in a sample wore a blue shirt, a m
 every training pass each hidden unit is switched off at random with probability *p*, so no unit can
 count on a fixed set of partners, and the network cannot lean on any one fragile pattern.
 
-Three lessons, each something you can run:
+Four lessons, each something you can run, and a board for the whole class:
 """)
-col1, col2, col3 = st.columns(3)
-with col1:
-    st.page_link("app_pages/dropout.py", label="**1. Dropout playground**", icon=":material/grid_on:")
-    st.caption("Apply dropout to a small matrix. See which entries survive, why the survivors are "
-               "scaled by 1/(1-p), and how one mask picks one of 2ⁿ thinned networks.")
-with col2:
-    st.page_link("app_pages/mnist.py", label="**2. Training on MNIST**", icon=":material/show_chart:")
-    st.caption("Train the lesson's 784-256-128-10 network on handwritten digits, watch the loss "
-               "live, and compare runs with and without dropout side by side.")
-with col3:
-    st.page_link("app_pages/random_labels.py", label="**3. Random labels**", icon=":material/shuffle:")
-    st.caption("The same network learns labels that carry no information at all: training accuracy "
-               "reaches 100% while test accuracy stays at chance. Dropout slows the memorising.")
+LESSONS = [
+    ("app_pages/dropout.py", "1. Dropout playground", ":material/grid_on:",
+     "Apply dropout to a small matrix. See which entries survive, why the survivors are scaled by 1/(1-p), "
+     "and how one mask picks one of 2ⁿ thinned networks."),
+    ("app_pages/mnist.py", "2. Training on MNIST", ":material/show_chart:",
+     "Train the lesson's 784-256-128-10 network on handwritten digits, watch the loss live, and compare runs "
+     "with and without dropout side by side."),
+    ("app_pages/random_labels.py", "3. Random labels", ":material/shuffle:",
+     "The same network learns labels that carry no information at all: training accuracy reaches 100% while "
+     "test accuracy stays at chance. Dropout slows the memorising."),
+    ("app_pages/predict.py", "4. Dropout at prediction time", ":material/casino:",
+     "Check that the full net stands in for the average of many thinned nets, read their disagreement as "
+     "doubt about single digits, and see dropout make hidden units fire more sparsely."),
+    ("app_pages/classboard.py", "Class board", ":material/groups:",
+     "For teachers: start a class experiment, project its QR code, and watch every student's run land on "
+     "one shared sweep of the drop probability or the training-set size."),
+]
+for column, (path, label, icon, text) in zip(st.columns(len(LESSONS)), LESSONS):
+    with column:
+        st.page_link(path, label=f"**{label}**", icon=icon)
+        st.caption(text)
 st.divider()
 st.caption("MNIST: Yann LeCun, Corinna Cortes and Christopher J. C. Burges, CC BY-SA 3.0. "
            "Built on MXNet 1.9 with the lesson's operations written from scratch.")
