@@ -63,7 +63,7 @@ def counts_ui(code, view):
     cols[0].metric("Students joined", view["joined"])
     cols[1].metric("Students with a run", students)
     cols[2].metric("Runs finished", len(points))
-    cols[3].metric("Running now", class_ui.get_recorder().running(code))
+    cols[3].metric("Running now", class_ui.get_recorder().running(code), help="Class runs training or queued here.")
     cols[4].metric("Sweep covered", f"{covered} of {cells}")
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 LIVE = {"embedOptions": {"renderer": "canvas"}}
 PERCENT = ".3~%"  # 0.955 -> 95.5%, 0.9 -> 90%
+HEIGHT = 300
 SERIES_COLORS = {"": "#2b7bba", "without dropout": "#e6550d", "with dropout": "#2b7bba"}
 # Where the paper found dropout's effect flat (fig. 9) or absent (fig. 10), shaded on the board.
 PAPER_BANDS = {"drop_prob": (0.2, 0.6, "paper: flat"), "train_size": (100, 500, "paper: no gain")}
@@ -42,15 +43,22 @@ def _marks(vary, lo, hi):
     band_lo, band_hi, band_text = PAPER_BANDS[vary]
     band = alt.Chart(pd.DataFrame({"value": [band_lo], "value2": [band_hi], "label": [band_text]}))
     layers.append(band.mark_rect(color="#999999", opacity=0.12).encode(x="value:Q", x2="value2:Q"))
-    layers.append(band.mark_text(align="left", baseline="top", dx=3, dy=3, color="#666666").encode(
-        x="value:Q", y=alt.value(0), text="label:N"))
+    layers.append(band.mark_text(align="left", baseline="bottom", dx=3, dy=-3, color="#666666").encode(
+        x="value:Q", y=alt.value("height"), text="label:N"))  # at the bottom: the runs sit near the top
     mark, text = LESSON_MARKS[vary]
     if vary == "drop_prob" or lo <= mark <= hi:
         rule = alt.Chart(pd.DataFrame({"value": [mark], "label": [text]}))
         layers.append(rule.mark_rule(strokeDash=[4, 3], color="black").encode(x="value:Q"))
-        layers.append(rule.mark_text(align="left", dx=3, dy=14, color="black").encode(
-            x="value:Q", y=alt.value(0), text="label:N"))
+        layers.append(rule.mark_text(align="left", baseline="bottom", dx=3, dy=-18, color="black").encode(
+            x="value:Q", y=alt.value("height"), text="label:N"))
     return layers
+
+
+def _min_span(field, title, half=0.01):
+    """Invisible points 1 point above and below the class mean, so a few close runs do not fill the whole axis."""
+    return alt.Chart().transform_aggregate(m=f"mean({field})").transform_calculate(
+        lo=f"datum.m - {half}", hi=f"datum.m + {half}").transform_fold(["lo", "hi"], as_=["bound", "y"]).mark_point(
+        opacity=0).encode(y=alt.Y("y:Q", title=title))
 
 
 def sweep_chart(vary, lo, hi, field="test_acc", title="final test accuracy"):
@@ -59,7 +67,8 @@ def sweep_chart(vary, lo, hi, field="test_acc", title="final test accuracy"):
     Rows: run, student, value, series, seed, train_acc, test_acc, gap (core.classboard.results.frames).
     """
     x, color = _x(vary, lo, hi), _color(vary)
-    y = alt.Y(f"{field}:Q", title=title, axis=alt.Axis(format=PERCENT), scale=alt.Scale(zero=field == "gap"))
+    y = alt.Y(f"{field}:Q", title=title, axis=alt.Axis(format=PERCENT, tickCount=6),
+              scale=alt.Scale(zero=field == "gap"))
     tooltip = [alt.Tooltip("student:N"), alt.Tooltip("value:Q", title="value"), alt.Tooltip("series:N"),
                alt.Tooltip("seed:Q"), alt.Tooltip(f"{field}:Q", format=".2%")]
     dots = alt.Chart().mark_circle(size=70, opacity=0.55).encode(x=x, y=y, color=color, tooltip=tooltip)
@@ -69,8 +78,8 @@ def sweep_chart(vary, lo, hi, field="test_acc", title="final test accuracy"):
                  alt.Tooltip(f"count({field}):Q", title="runs")])
     spread = alt.Chart().mark_errorbar(extent="stdev", thickness=2).encode(x=x, y=alt.Y(f"{field}:Q", title=title),
                                                                            color=color)
-    layers = (_marks(vary, lo, hi) if field == "test_acc" else []) + [spread, mean, dots]
-    return alt.layer(*layers).properties(height=300, usermeta=LIVE).configure_mark(aria=False)
+    layers = (_marks(vary, lo, hi) + [_min_span(field, title)] if field == "test_acc" else []) + [spread, mean, dots]
+    return alt.layer(*layers).properties(height=HEIGHT, usermeta=LIVE).configure_mark(aria=False)
 
 
 def curves_chart(vary, epochs, lo, hi):
@@ -90,7 +99,7 @@ def curves_chart(vary, epochs, lo, hi):
     mean = alt.Chart().transform_aggregate(test_acc="mean(test_acc)", groupby=group).mark_line(
         strokeWidth=3.5, color="black").encode(x=x, y=y, **({} if vary == "drop_prob" else {
             "strokeDash": alt.StrokeDash("series:N", title="class mean", legend=alt.Legend(orient="bottom"))}))
-    return alt.layer(faint, mean).properties(height=300, usermeta=LIVE).configure_mark(aria=False)
+    return alt.layer(faint, mean).properties(height=HEIGHT, usermeta=LIVE).configure_mark(aria=False)
 
 
 @functools.lru_cache(maxsize=256)
