@@ -30,7 +30,7 @@ def create_ui():
         pressed = st.form_submit_button("Start the class", key="new_start", type="primary",
                                         icon=":material/play_arrow:")
     st.caption("The default is measured: 6,000 images x 50 epochs at lr 0.005 overfits without dropout, so the sweep "
-               "shows dropout's effect; a 2-core server finishes one such run every 15-17 s (two at a time).")
+               "shows dropout's effect; a 2-core server finishes one such run every 11-17 s (two at a time).")
     if pressed:
         try:
             setup = Setup(vary=vary, values=parse_values(values, vary), epochs=int(epochs), lr=float(lr),
