@@ -390,3 +390,20 @@ def test_board_charts_are_fixed_valid_specs_that_take_the_rows_from_the_page():
     band = board_charts.spec("sweep", "train_size", 300, 1000)["layer"][0]
     assert band["data"]["values"] == [{"value": 100, "value2": 500, "label": "paper: no gain"}]
     assert board_charts._spec_json.cache_info().hits >= 3  # built once per setting
+
+
+def test_students_joining_at_once_are_given_different_values(board_url):
+    board = Board(board_url)
+    code = board.create_class(Setup(values=tuple(i / 10 for i in range(10)), epochs=2, lr=0.01, train_size=500))
+    start, given = threading.Barrier(10), []
+
+    def arrive(i):
+        start.wait()
+        given.append(board.join(code, f"t{i}", f"s{i}")["drop_prob1"])
+
+    threads = [threading.Thread(target=arrive, args=(i,)) for i in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(given) == [i / 10 for i in range(10)]

@@ -23,6 +23,8 @@ from datetime import datetime, timezone
 from sqlalchemy import (Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint,
                         create_engine, delete, event, exc, func, insert, select, update)
 
+from sqlalchemy.dialects import postgresql, sqlite
+
 from core.classboard.experiment import Setup
 from core.classboard.names import NICKNAME_MAX, SERVER, clean_code, clean_nickname, new_code
 from core.config import TrainConfig
@@ -31,6 +33,7 @@ PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(_
 DEFAULT_URL = "sqlite:///" + os.path.join(PROJECT_ROOT, "classboard.sqlite3")
 SCHEMA_VERSION = 1
 CONFIG_COLUMNS = ("drop_prob1", "drop_prob2", "train_size", "epochs", "lr", "batch_size", "seed")
+UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}  # INSERT ... ON CONFLICT DO NOTHING
 EXPORT_COLUMNS = ("class", "student", *CONFIG_COLUMNS, "train_acc", "test_acc", "gap", "seconds", "finished_at")
 
 metadata = MetaData()
@@ -253,6 +256,9 @@ class Board:
         code = clean_code(code)
         student = clean_nickname(student)[0] or "student"
         with self._write() as conn:
+            # Joins to one class take turns (PostgreSQL: a row lock; SQLite: BEGIN IMMEDIATE already), so two
+            # students arriving together are not given the same value.
+            conn.execute(select(classes.c.code).where(classes.c.code == code).with_for_update())
             info = self._class(conn, code)
             if info is None:
                 raise UnknownClass(f"There is no class with code {code}.")
@@ -268,15 +274,15 @@ class Board:
 
     def _next_cell(self, conn, info):
         setup = info.setup
-        keys = [_key(setup, setup.config(c)) for c in setup.cells()]
+        keys = [setup.value_of(setup.config(c)) for c in setup.cells()]
         done = {k: 0 for k in keys}
         for row in conn.execute(select(*[runs.c[c] for c in CONFIG_COLUMNS]).where(runs.c.class_code == info.code)):
-            key = _key(setup, config_of(row._mapping))
+            key = setup.value_of(config_of(row._mapping))
             if key in done:
                 done[key] += 1
         given = {k: 0 for k in keys}
         for (cell,) in conn.execute(select(members.c.cell).where(members.c.class_code == info.code)):
-            key = _key(setup, setup.config(json.loads(cell))) if cell else None
+            key = setup.value_of(setup.config(json.loads(cell))) if cell else None
             if key in given:
                 given[key] += 1
         best = min(range(len(keys)), key=lambda i: (done[keys[i]] > 0, done[keys[i]] + given[keys[i]], i))
@@ -314,10 +320,9 @@ class Board:
 
     def _insert_new(self, conn, values):
         """Insert a run unless the same student already has the same run; True if a row was added."""
-        dialect = conn.dialect.name
-        if dialect in ("sqlite", "postgresql"):
-            module = __import__(f"sqlalchemy.dialects.{dialect}", fromlist=["insert"])
-            added = conn.execute(module.insert(runs).values(**values).on_conflict_do_nothing().returning(runs.c.id))
+        upsert = UPSERTS.get(conn.dialect.name)
+        if upsert is not None:
+            added = conn.execute(upsert(runs).values(**values).on_conflict_do_nothing().returning(runs.c.id))
             return added.first() is not None
         try:
             with conn.begin_nested():
@@ -371,10 +376,6 @@ def config_of(row):
 def _student(name):
     """A stored student name: a cleaned nickname, or the server's own pseudo-student (students cannot take it)."""
     return name if name == SERVER else clean_nickname(name)[0]
-
-
-def _key(setup, cfg):
-    return setup.value_of(cfg)
 
 
 def _inert_cell(text):
