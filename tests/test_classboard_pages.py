@@ -149,3 +149,19 @@ def test_an_unreachable_database_is_one_sentence_on_the_board_and_the_banner(mon
     mnist = apptest.open_page("app_pages/mnist.py", **{"class": "BARS7"})
     assert not mnist.exception and mnist.button(key="train")
     assert "cannot be reached" in texts(mnist) and "recorded for class BARS7 when it is back" in texts(mnist)
+
+
+def test_a_data_size_class_presets_size_and_dropout_and_its_board_compares_with_and_without(board):
+    sizes = Setup(vary="train_size", values=(300, 1000), epochs=1, lr=0.01, drop_prob=0.5)
+    code = board.create_class(sizes)
+    at = apptest.open_page("app_pages/mnist.py", **{"class": code})
+    assert "300 training images, without dropout" in texts(at)
+    values = {w.key: w.value for w in list(at.number_input) + list(at.slider)}
+    assert (values["train_size"], values["drop_prob1"], values["drop_prob2"], values["epochs"]) == (300, 0, 0, 1)
+    board.record([row(code, f"s{i}", setup=sizes, test_acc=acc, train_size=n, drop_prob1=p, drop_prob2=p)
+                  for i, (n, p, acc) in enumerate([(300, 0.0, 0.70), (300, 0.5, 0.69), (1000, 0.0, 0.80),
+                                                   (1000, 0.5, 0.83)])])
+    class_ui.class_view.clear()  # the banner read this class less than a second ago
+    at = open_board(**{"class": code})
+    assert not at.exception and len(at.get("vega_lite_chart")) == 3
+    assert "+3.0 points at 1,000 images" in texts(at) and "fig. 10" in texts(at)
