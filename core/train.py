@@ -10,14 +10,20 @@ Events are plain dicts (they cross process boundaries and become JSON):
   {"kind": "done", "status": "finished" | "stopped" | "diverged", "message", "predictions"}
 """
 import math
+import os
 import time
 
 import numpy as np
 
-from core.config import TrainConfig
-from core.data import corrupt_inputs, noisy_labels, subset
-from core.model import STATIC, CountCorrect, Predict, SGDUpdate, TrainLoss, init_params, scale_pixels
-from core.mx import autograd, mx, nd
+if __name__ == "__main__" and "OMP_NUM_THREADS" not in os.environ:
+    # Unset, MXNet would take half the processors (it assumes two hyperthreads per core); the command line
+    # gets every core it may use. Set before MXNet loads. (Runner workers set their own share.)
+    os.environ["OMP_NUM_THREADS"] = str(len(os.sched_getaffinity(0)))
+
+from core.config import TrainConfig  # noqa: E402
+from core.data import corrupt_inputs, noisy_labels, subset  # noqa: E402
+from core.model import STATIC, CountCorrect, Predict, SGDUpdate, TrainLoss, init_params, scale_pixels  # noqa: E402
+from core.mx import autograd, mx, nd  # noqa: E402
 
 EVAL_BATCH = 10_000  # images per forward pass when measuring accuracy
 FLOAT_IMAGES = 12_000  # sets up to this many images are scaled to float32 once per run (at most ~38 MB each)

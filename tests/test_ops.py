@@ -77,3 +77,21 @@ def test_sgd_steps_against_the_gradient_in_place():
     sgd([w], 0.1)
     assert w is before
     assert np.allclose(w.asnumpy(), [0.8, -1.6, 2.4])
+
+
+def test_compiled_sgd_update_equals_sgd_in_place_bit_for_bit():
+    """The trainer's SGDUpdate (ops.sgd_step compiled into one graph) against ops.sgd on copies."""
+    from core.model import SGDUpdate, init_params
+    params = init_params(4, hidden=(16, 8), weight_scale=0.5)
+    reference = [p.copy() for p in params]
+    for p, q in zip(reference, params):
+        p.attach_grad()
+        p.grad[:] = nd.random.normal(shape=p.shape)
+    grads = [p.grad.copy() for p in reference]
+    same_arrays = list(params)
+    mean_loss, loss = nd.zeros((1,)), nd.array([0.5, 1.5, 4.0])
+    SGDUpdate(params, grads, 0.05)(loss, mean_loss)
+    sgd(reference, 0.05)
+    assert all(a is b for a, b in zip(params, same_arrays))  # in place: every reference sees the step
+    assert all(np.array_equal(a.asnumpy(), b.asnumpy()) for a, b in zip(params, reference))
+    assert mean_loss.asscalar() == 2.0

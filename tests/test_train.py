@@ -91,3 +91,39 @@ def test_the_lessons_run_reproduces_its_table(mnist):
         tolerance = 0.05 if e["epoch"] == 0 else 0.02
         assert abs(e["train_acc"] - train_acc) <= tolerance and abs(e["test_acc"] - test_acc) <= tolerance, e
     assert epochs[-1]["test_acc"] >= 0.97
+
+
+def test_scaling_once_or_per_batch_gives_the_same_run(mnist, monkeypatch):
+    """Small sets are scaled to float32 once per run, large ones per batch in the graph: same numbers."""
+    import core.train
+    cfg = TrainConfig(epochs=2, train_size=1000, eval_size=500)
+    once = numbers(train(cfg, mnist))
+    monkeypatch.setattr(core.train, "FLOAT_IMAGES", 0)  # every set stays uint8 pixels
+    assert numbers(train(cfg, mnist)) == once
+
+
+def test_compiled_accuracy_equals_the_plain_count(mnist):
+    """The trainer's compiled counts (in batches, any batch size) against Predict and a plain comparison."""
+    from core.model import Predict, TrainLoss
+    from core.train import Accuracies, evaluate_accuracy, prepare
+    trained, cfg = [], TrainConfig(epochs=1, train_size=1000, eval_size=700)
+    last = epochs_of(train(cfg, mnist, trained=trained))[-1]
+    _, _, sets = prepare(cfg, mnist)
+    loss_fn = TrainLoss(trained, cfg.drop_probs)
+    expected = [last["train_acc"], last["test_acc"]]
+    assert Accuracies(loss_fn, sets, batch_size=300)() == expected
+    assert [evaluate_accuracy(Predict(loss_fn), X, y) for X, y in sets] == expected
+
+
+def test_results_do_not_depend_on_the_number_of_mxnet_threads():
+    """Workers train with 1 MXNet thread, the CLI with 2: a run's numbers must be the same."""
+    runs = []
+    for threads in ("1", "2"):
+        env = {**os.environ, "OMP_NUM_THREADS": threads, "MXNET_CPU_WORKER_NTHREADS": threads}
+        result = subprocess.run([sys.executable, "-m", "core.train", "--epochs", "2", "--train-size", "1000",
+                                 "--eval-size", "1000", "--jsonl"], cwd=ROOT, capture_output=True, text=True,
+                                timeout=120, env=env)
+        assert result.returncode == 0, result.stderr
+        runs.append([{k: v for k, v in json.loads(line).items() if k != "seconds"}
+                     for line in result.stdout.splitlines()])
+    assert runs[0] == runs[1] and len(runs[0]) == 2
