@@ -28,10 +28,11 @@ LESSONS = [
      "For teachers: start a class experiment, project its QR code, and watch every student's run land on "
      "one shared sweep of the drop probability or the training-set size."),
 ]
-for column, (path, label, icon, text) in zip(st.columns(len(LESSONS)), LESSONS):
-    with column:
-        st.page_link(path, label=f"**{label}**", icon=icon)
-        st.caption(text)
+for row in (LESSONS[:3], LESSONS[3:]):
+    for column, (path, label, icon, text) in zip(st.columns(3), row):
+        with column:
+            st.page_link(path, label=f"**{label}**", icon=icon)
+            st.caption(text)
 st.divider()
 st.caption("MNIST: Yann LeCun, Corinna Cortes and Christopher J. C. Burges, CC BY-SA 3.0. "
            "Built on MXNet 1.9 with the lesson's operations written from scratch.")
