@@ -22,21 +22,8 @@ from app_pages import ui
 NOT_RECORDED = "Training works as usual, but runs are not recorded for a class."
 
 
-def secret(*path):
-    """A value from the app's secrets (e.g. secret("classboard", "teacher_key")), or None."""
-    try:
-        if not st.secrets.load_if_toml_exists():
-            return None
-        value = st.secrets
-        for name in path:
-            value = value.get(name) if hasattr(value, "get") else None
-        return value
-    except Exception:  # noqa: BLE001 - an unreadable secrets file must not break a page
-        return None
-
-
 def board_url():
-    return resolve_url(os.environ.get("CLASSBOARD_URL"), secret("connections", "classboard", "url"))
+    return resolve_url(os.environ.get("CLASSBOARD_URL"), ui.secret("connections", "classboard", "url"))
 
 
 @st.cache_resource(show_spinner=False)
@@ -51,14 +38,19 @@ def get_board():
 
 @st.cache_resource(show_spinner=False)
 def _recorder(url):
-    recorder = Recorder(_board(url)).attach(ui.get_runner())
+    recorder = Recorder(_board(url))
     atexit.register(recorder.close)
     return recorder
 
 
-def get_recorder():
-    """The one recorder of this server: it writes every class's finished runs from its own thread."""
-    return _recorder(board_url())
+def get_recorder(attach=False):
+    """The one recorder of this server: it writes every class's finished runs from its own thread.
+
+    attach=True (where runs are registered) also makes it listen to the runner; the board's reads never
+    start training workers.
+    """
+    recorder = _recorder(board_url())
+    return recorder.attach(ui.get_runner()) if attach else recorder
 
 
 @st.cache_data(ttl=1, show_spinner=False, max_entries=100)
@@ -103,7 +95,7 @@ def is_teacher(code):
 
 
 def teacher_key_ui():
-    key = secret("classboard", "teacher_key")
+    key = ui.secret("classboard", "teacher_key")
     with st.sidebar.expander("Teacher sign-in", icon=":material/key:"):
         if not key:
             st.caption("No teacher key is set (`[classboard] teacher_key` in the app's secrets), so only the "
@@ -167,7 +159,8 @@ def _seat_ui(code, view):
     student = student or default
     seat = {"code": code, "student": student, "info": info, "token": ui.viewer_id()}
     if info is None:
-        st.warning(f"{db_note(view)} Your finished runs are kept and recorded for class {code} when it is back.",
+        st.warning(f"{db_note(view)} Your finished runs are kept and recorded for class {code} when it is back, "
+                   "if they match the class's settings.",
                    icon=":material/cloud_off:")
         return seat
     st.session_state[f"_class_info_{code}"] = info
@@ -198,7 +191,8 @@ def _join(code, student, token, info):
 
 def _preset_form(setup, cell):
     """Give the MNIST form the class's settings (and the assigned value) unless the link already sets them."""
-    values = {**setup.fixed_settings(), **(cell or {}), "seed": random.randint(1, 999)}
+    # A seed of the student's own (the same on every reload), so two students on one value are two runs.
+    values = {**setup.fixed_settings(), **(cell or {}), "seed": random.Random(ui.viewer_id()).randint(1, 999)}
     for name, value in values.items():
         if name not in st.query_params:
             st.session_state[name] = value
@@ -230,6 +224,6 @@ def record_ui(seat, job):
         st.warning(f"This run is not recorded for class {code}: {mismatch}.", icon=":material/rule:")
         return job
     pinned = ui.get_runner().submit(job.config, viewer=None, pin=True)  # the same job, now kept if the tab closes
-    ok, message = get_recorder().register(pinned, code, seat["student"], seat["token"])
+    ok, message = get_recorder(attach=True).register(pinned, code, seat["student"], seat["token"])
     (st.info if ok else st.warning)(message, icon=":material/groups:")
     return job

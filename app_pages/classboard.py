@@ -98,23 +98,30 @@ def live_ui(code, header_shown):
     st.text("Runs by: " + ", ".join(f"{n} ({k})" for n, k in names.items()) if len(names) else "")  # plain text
 
 
+def change(write):
+    """Apply a teacher's change to the class and show it now (or say in one sentence why it failed)."""
+    try:
+        write()
+    except BoardUnavailable as err:
+        st.error(str(err), icon=":material/cloud_off:")
+        return
+    class_ui.class_view.clear()  # show the change now, not after the cache's second
+    st.rerun()
+
+
 def teacher_ui(code, info, view):
     st.markdown("**Teacher**")
     cols = st.columns(4)
     if cols[0].button("Fill the gaps", key="fill", icon=":material/auto_fix_high:", disabled=info.closed,
                       help="Run the values nobody has tried yet on the server, queued behind the students' runs."):
         tried = zip(view["points"].value, view["points"].series)
-        todo = class_ui.get_recorder().fill_gaps(ui.get_runner(), code, info.setup, list(tried))
+        todo = class_ui.get_recorder(attach=True).fill_gaps(ui.get_runner(), code, info.setup, list(tried))
         st.toast(f"{len(todo)} server runs queued." if todo else "Every value already has a run (or one training).")
     if cols[1].button("Close the class", key="close_class", icon=":material/lock:", disabled=info.closed):
-        class_ui.get_board().close_class(code)
-        class_ui.class_view.clear()  # show the change now, not after the cache's second
-        st.rerun()
+        change(lambda: class_ui.get_board().close_class(code))
     confirm = cols[2].checkbox("Yes, delete all runs", key="confirm_clear")
     if cols[2].button("Clear the runs", key="clear_class", icon=":material/delete:", disabled=not confirm):
-        class_ui.get_board().clear_class(code)
-        class_ui.class_view.clear()
-        st.rerun()
+        change(lambda: class_ui.get_board().clear_class(code))
     if cols[3].button("Start a new class", key="new_class_button", icon=":material/add:"):
         del st.query_params["class"]
         st.rerun()
@@ -140,7 +147,7 @@ def main():
         return
     if "info" in view:
         header_ui(code, view["info"])
-    st.fragment(live_ui, run_every=1.5)(code, "info" in view)  # while the database is away: its one sentence
+    st.fragment(lambda: ui.guarded(lambda: live_ui(code, "info" in view)), run_every=1.5)()  # while the database is away: its one sentence
     if "info" not in view:
         return
     st.download_button("Download the runs as CSV", lambda: class_ui.export_csv(code), f"class-{code}.csv",

@@ -132,11 +132,11 @@ def predictions_ui(job):
     wrong = sum(p != t for p, t in zip(done["predicted"], done["labels"]))
     st.caption(f"The first {len(done['labels'])} test images; {wrong} mistakes, marked with ✗.")
     captions = [f"{p} ✓" if p == t else f"{p} ✗ (true {t})" for p, t in zip(done["predicted"], done["labels"])]
-    st.image(digit_pngs(job.id, done["images"]), caption=captions, width=64)
+    st.image(digit_pngs((id(ui.get_runner()), job.id), done["images"]), caption=captions, width=64)
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def digit_pngs(job_id, _images):
+def digit_pngs(run_key, _images):
     """The run's test digits as PNG bytes (dark on light), encoded once per run for every session."""
     pngs = []
     for img in _images:

@@ -159,7 +159,7 @@ def live_ui(get_jobs, draw):
     running = any(not j.finished for j in get_jobs())
     tick = tick_seconds() if running else None
 
-    def body():
+    def body():  # a timed rerun calls only this function, so it needs its own guard
         now = get_jobs()
         draw(now)
         # A fragment keeps the interval it was started with: one full rerun ends the polling after the
@@ -167,7 +167,7 @@ def live_ui(get_jobs, draw):
         if running and (all(j.finished for j in now) or tick_seconds() > tick):
             st.rerun(scope="app")
 
-    st.fragment(body, run_every=tick)()
+    st.fragment(lambda: guarded(body), run_every=tick)()
 
 
 def tick_seconds():

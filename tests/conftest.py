@@ -15,6 +15,7 @@ from tests.app_server import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 # a throwaway SQLite file. Storage tests also run against PostgreSQL when CLASSBOARD_TEST_URL is set.
 _BOARD_DIR = tempfile.mkdtemp(prefix="classboard-tests-")
 os.environ["CLASSBOARD_URL"] = "sqlite:///" + os.path.join(_BOARD_DIR, "classboard.sqlite3")
+os.environ["DROPOUT_NET_CACHE"] = os.path.join(_BOARD_DIR, "nets")  # lesson 4's kept nets: fresh for every run
 atexit.register(shutil.rmtree, _BOARD_DIR, ignore_errors=True)
 
 

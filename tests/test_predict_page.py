@@ -1,9 +1,6 @@
-"""The prediction-time page under AppTest: defaults, bad links, a session's MNIST run asked for a digit, MXNet's thread."""
-import subprocess
-import sys
+"""The prediction-time page under AppTest: defaults, bad links, a session's MNIST run asked for a digit. (MXNet stays off script threads: tests/test_app.py.)"""
 
 from tests import apptest
-from tests.conftest import ROOT
 
 TINY_RUN = dict(train_size=1000, epochs=10, lr=0.01)  # about 85% test accuracy in a couple of seconds
 
@@ -72,21 +69,3 @@ def test_stop_halts_the_class_pair():
     apptest.run_until(at, lambda a: len(a.warning) == 2, timeout=30)
     assert all("stopped — Stopped on request. Press Compute to try again." in w.value for w in at.warning)
     assert not at.header and not at.get("progress")
-
-
-def test_the_page_never_imports_mxnet_on_a_script_thread():
-    code = """
-import importlib.abc, sys, threading
-importers = []
-class Spy(importlib.abc.MetaPathFinder):
-    def find_spec(self, name, path, target=None):
-        if name == "mxnet":
-            importers.append(threading.current_thread().name)
-sys.meta_path.insert(0, Spy())
-from streamlit.testing.v1 import AppTest
-at = AppTest.from_file("streamlit_app.py", default_timeout=60).run()
-at.switch_page("app_pages/predict.py").run()
-assert not at.exception and not at.error, at.error
-assert importers and all(name.startswith("mxnet-ops") for name in importers), importers
-"""
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)

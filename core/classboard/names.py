@@ -30,7 +30,7 @@ def clean_code(raw):
     """The class code in `raw`, upper-cased and trimmed; BadCode if it is not 3-12 letters or digits."""
     code = str(raw or "").strip().upper()
     if not CODE_PATTERN.match(code):
-        shown = re.sub(r"[^\w-]", "?", str(raw or ""))[:16]
+        shown = re.sub(r"[^A-Za-z0-9-]", "?", str(raw or ""))[:16]  # nothing Markdown could style
         raise BadCode(f"'{shown}' is not a class code: a code is 3 to 12 letters or digits, such as BARS7.")
     return code
 

@@ -82,6 +82,8 @@ class Recorder:
             times = self._recent[key]
             while times and now - times[0] > 60:
                 times.popleft()
+            if not times:
+                del self._recent[key]  # a student quiet for a minute is forgotten
             if key[2] is not None and len(times) >= self.per_minute:
                 return False
         for key in keys:

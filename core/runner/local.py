@@ -61,9 +61,10 @@ class WorkerProcess:
             pass
 
     def kill(self):
+        """SIGKILL, without waiting (the job table calls this under its lock); alive() reaps the process."""
+        self.ready = False  # nothing more is sent to it; the job table replaces it once it is gone
         if self.alive():
             self.process.kill()
-        self.process.wait(5)
 
 
 class LocalBackend:
@@ -87,3 +88,4 @@ class LocalBackend:
             except subprocess.TimeoutExpired:
                 pass
             slot.kill()
+            slot.process.wait(5)

@@ -65,10 +65,14 @@ def warm_up(mnist):
 def run_job(job_id, message, mnist, emit, should_stop):
     """Run one job's task and emit its events; an error fails the job, never the worker (or Ray actor)."""
     from core.runner import tasks
+    ended = False
     try:
         task = tasks.decode(message)
         for event in tasks.events(task, mnist, should_stop=should_stop):
             emit(job_id, event)
+            ended = event["kind"] == "done"
+        if not ended:  # a task must end its stream; otherwise its slot would wait for it forever
+            emit(job_id, {"kind": "done", "status": "failed", "message": "The run ended without a result."})
     except Exception as err:  # noqa: BLE001 - a failed job, not a dead worker
         emit(job_id, {"kind": "done", "status": "failed", "message": f"The run failed: {err}"})
     gc.collect()  # gluon blocks hold reference cycles; free the finished run's arrays now
