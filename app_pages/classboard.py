@@ -147,7 +147,7 @@ def main():
         return
     if "info" in view:
         header_ui(code, view["info"])
-    st.fragment(lambda: ui.guarded(lambda: live_ui(code, "info" in view)), run_every=1.5)()  # while the database is away: its one sentence
+    ui.fragment(lambda: live_ui(code, "info" in view), run_every=1.5)  # while the database is away: its one sentence
     if "info" not in view:
         return
     st.download_button("Download the runs as CSV", lambda: class_ui.export_csv(code), f"class-{code}.csv",

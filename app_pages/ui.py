@@ -152,14 +152,14 @@ def jobs(ids):
 
 
 def live_ui(get_jobs, draw):
-    """draw(get_jobs()) now and, while any of those jobs runs, twice a second as a fragment.
+    """draw(get_jobs()) now and, while any of those jobs runs, every tick_seconds() as a fragment.
 
     When the last one ends, one full rerun turns the polling off and lets the page show what follows a run.
     """
     running = any(not j.finished for j in get_jobs())
     tick = tick_seconds() if running else None
 
-    def body():  # a timed rerun calls only this function, so it needs its own guard
+    def body():
         now = get_jobs()
         draw(now)
         # A fragment keeps the interval it was started with: one full rerun ends the polling after the
@@ -167,7 +167,21 @@ def live_ui(get_jobs, draw):
         if running and (all(j.finished for j in now) or tick_seconds() > tick):
             st.rerun(scope="app")
 
-    st.fragment(lambda: guarded(body), run_every=tick)()
+    fragment(body, tick)
+
+
+def fragment(body, run_every):
+    """body() now and, every run_every seconds (None: never), again on its own, guarded like the page.
+
+    A timed rerun calls only the fragment, never the page's main, so the fragment needs its own guard.
+    """
+    st.fragment(lambda: guarded(body), run_every=run_every)()
+
+
+@st.cache_data(ttl=1, show_spinner=False)
+def live_pages():
+    """Pages watching a running job now: counted at most once a second for the whole server."""
+    return get_runner().watchers()
 
 
 def tick_seconds():
@@ -176,7 +190,7 @@ def tick_seconds():
     Every redraw of every watching page costs the server several milliseconds of Python, and Streamlit
     runs them all on one process; slower redraws keep a full lecture hall responsive.
     """
-    watchers = get_runner().watchers()
+    watchers = live_pages()
     return 0.5 if watchers <= 20 else 1.0 if watchers <= 50 else 2.0
 
 
@@ -189,7 +203,7 @@ def wait_for_first_point(job, timeout=0.8):
     Not under a class: with many live pages the script thread returns at once and the next tick draws it.
     """
     runner, deadline = get_runner(), time.monotonic() + timeout
-    if runner.watchers() > QUIET_CLASS:
+    if live_pages() > QUIET_CLASS:
         return
     while time.monotonic() < deadline and not job.finished and not job.of_kind("batch"):
         if job.status == "queued" and runner.busy_workers() == runner.max_workers:

@@ -545,25 +545,17 @@ def cli_line(event, jsonl):
 def main(argv=None):
     import sys
 
-    from core.data import DataError
+    from core.train import run_cli
 
     task, jsonl = parse_args(argv)
-    try:
-        for event in run(task):
-            if event["kind"] == "epoch":
-                print(f"training: epoch {event['epoch'] + 1}, test accuracy {event['test_acc']:.2%}", file=sys.stderr)
-            elif event["kind"] == "done" and event["status"] != "finished":
-                print(event["message"], file=sys.stderr)
-                return 1
-            elif (line := cli_line(event, jsonl)) is not None:
-                print(line, flush=True)
-    except DataError as err:
-        print(err, file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
-    return 0
 
+    def show(event):
+        if event["kind"] == "epoch":
+            print(f"training: epoch {event['epoch'] + 1}, test accuracy {event['test_acc']:.2%}", file=sys.stderr)
+        elif (line := cli_line(event, jsonl)) is not None:
+            print(line, flush=True)
+
+    return run_cli(run(task), show)
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -223,23 +223,19 @@ def parse_args(argv=None):
         parser.exit(2, f"python -m core.train: error: {err}\n")
 
 
-def main(argv=None):
-    import json
+def run_cli(events, show):
+    """Drive a command line's event stream: show(event) for each one; exit status 1 when the run does not
+    finish or the data files are bad (one line on stderr), 130 on Ctrl-C, else 0."""
     import sys
 
     from core.data import DataError
 
-    cfg, jsonl = parse_args(argv)
     try:
-        for event in train(cfg):
-            if event["kind"] == "epoch":
-                print(json.dumps(event) if jsonl else
-                      f"Epoch {event['epoch']}. Moving loss {event['moving_loss']:.4f}, train accuracy "
-                      f"{event['train_acc']:.4f}, test accuracy {event['test_acc']:.4f} "
-                      f"({event['seconds']:.2f} s)", flush=True)
-            elif event["kind"] == "done" and event["status"] != "finished":
+        for event in events:
+            if event["kind"] == "done" and event["status"] != "finished":
                 print(event["message"], file=sys.stderr)
                 return 1
+            show(event)
     except DataError as err:
         print(err, file=sys.stderr)
         return 1
@@ -247,6 +243,20 @@ def main(argv=None):
         return 130
     return 0
 
+
+def main(argv=None):
+    import json
+
+    cfg, jsonl = parse_args(argv)
+
+    def show(event):
+        if event["kind"] == "epoch":
+            print(json.dumps(event) if jsonl else
+                  f"Epoch {event['epoch']}. Moving loss {event['moving_loss']:.4f}, train accuracy "
+                  f"{event['train_acc']:.4f}, test accuracy {event['test_acc']:.4f} "
+                  f"({event['seconds']:.2f} s)", flush=True)
+
+    return run_cli(train(cfg), show)
 
 if __name__ == "__main__":
     raise SystemExit(main())

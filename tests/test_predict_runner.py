@@ -1,5 +1,4 @@
 """Lesson 4 through the runner: a class asking at once costs one computation per distinct request."""
-import time
 from dataclasses import replace
 
 import pytest
@@ -7,17 +6,10 @@ import pytest
 from core.config import TrainConfig
 from core.predict import PredictConfig
 from core.runner import Runner
+from tests.jobs import wait
 
 TASK = PredictConfig(train=TrainConfig(epochs=10, train_size=1000, eval_size=200, eval_every=5, lr=0.01, seed=21),
                      samples=(1, 5, 20), repeats=2, test_size=300, angles=(0, 90))
-
-
-def wait(job, timeout=120):
-    deadline = time.monotonic() + timeout
-    while not job.finished and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert job.finished, f"job still {job.status} after {timeout} s"
-    return job
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +25,7 @@ def runner(tmp_path_factory):
 def test_a_class_asking_at_once_costs_one_computation(runner):
     jobs = [runner.submit(TASK, viewer=f"student-{i}") for i in range(30)]
     assert all(job is jobs[0] for job in jobs) and len(jobs[0].viewers) == 30
-    job = wait(jobs[0])
+    job = wait(jobs[0], 120)
     assert job.status == "finished", job.message
     assert len(job.of_kind("start")) == 1 and len(job.of_kind("done")) == 1  # one computation, streamed to all
     assert len(job.of_kind("averaging")) == 3 and job.progress == 1.0
@@ -41,8 +33,8 @@ def test_a_class_asking_at_once_costs_one_computation(runner):
 
 
 def test_another_request_on_the_same_net_reuses_it(runner):
-    first = wait(runner.submit(TASK, viewer="a"))
-    other = wait(runner.submit(replace(TASK, digit=7), viewer="a"))
+    first = wait(runner.submit(TASK, viewer="a"), 120)
+    other = wait(runner.submit(replace(TASK, digit=7), viewer="a"), 120)
     assert other is not first and other.status == "finished"
     assert other.of_kind("start")[0]["cached"] and not other.of_kind("epoch")  # the net was not trained again
     assert other.of_kind("averaging") == first.of_kind("averaging")

@@ -15,6 +15,7 @@ import pytest
 from core.config import TrainConfig
 from core.runner import Runner
 from core.train import train
+from tests.jobs import wait
 
 TINY = dict(train_size=500, eval_size=500, lr=0.005)
 RAY = os.environ.get("RUNNER_ADDRESS", "").strip()
@@ -36,14 +37,6 @@ def backend(request):
             yield request.param
         finally:
             ray_backend.disconnect()
-
-
-def wait(job, timeout=60):
-    deadline = time.monotonic() + timeout
-    while not job.finished and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert job.finished, f"job still {job.status} after {timeout} s"
-    return job
 
 
 @pytest.fixture(scope="module")
