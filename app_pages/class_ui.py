@@ -215,15 +215,36 @@ def _progress_caption(code, student, view, token, info, cell):
 
 
 def record_ui(seat, job):
-    """After Train on a class link: pin the run and register it for the class (or say why not); returns job."""
+    """After Train on a class link: pin the run and register it for the class (or note why not); returns job.
+
+    The sentence is kept with the job's id, so run_note_ui can show it on every rerun while the run is the
+    current one, including the full rerun that follows a run that ended within the Train rerun.
+    """
     if seat is None:
         return job
     info, code = seat["info"], seat["code"]
     mismatch = info.setup.mismatch(job.config) if info is not None else None
     if mismatch:
-        st.warning(f"This run is not recorded for class {code}: {mismatch}.", icon=":material/rule:")
+        st.session_state["_class_note"] = (job.id, code, False, f"This run is not recorded for class {code}: "
+                                                              f"{mismatch}.")
         return job
     pinned = ui.get_runner().submit(job.config, viewer=None, pin=True)  # the same job, now kept if the tab closes
     ok, message = get_recorder(attach=True).register(pinned, code, seat["student"], seat["token"])
-    (st.info if ok else st.warning)(message, icon=":material/groups:")
+    st.session_state["_class_note"] = (job.id, code, ok, message)
     return job
+
+
+def run_note_ui(seat, job):
+    """What happens to the current run for the class: to be recorded, recorded, or why not."""
+    note = st.session_state.get("_class_note")
+    if seat is None or job is None or note is None or note[:2] != (job.id, seat["code"]):
+        return
+    _, code, ok, message = note
+    if ok and job.finished:  # a registered run that has ended since
+        ok = job.status == "finished"
+        message = (f"This run finished and is recorded for class {code}." if ok
+                   else f"Not recorded for class {code}: this run ended as '{job.status}'.")
+    if ok:
+        st.info(message, icon=":material/groups:")
+    else:
+        st.warning(message, icon=":material/rule:")

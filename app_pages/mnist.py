@@ -183,6 +183,7 @@ def main():
             st.warning(note, icon=":material/tune:")
         ui.wait_for_first_point(class_ui.record_ui(seat, submit(TrainConfig(**fixed))))
     current = ui.get_runner().get(st.session_state.get("mnist_current"), ui.viewer_id())
+    class_ui.run_note_ui(seat, current)
     actions_ui(current)
     ui.live_ui(session_jobs, live_ui)
     jobs = session_jobs()

@@ -116,11 +116,24 @@ def test_the_banner_presets_the_form_and_records_a_finished_run(board):
     assert values["epochs"] == 1 and values["train_size"] == 300 and values["lr"] == 0.01
     assert values["drop_prob1"] == values["drop_prob2"] == 0.0  # the first untried value
     at.button(key="train").click().run()
-    assert f"will be recorded for class {code}" in texts(at) or "already finished" in texts(at)
+    # A tiny run may end within the Train rerun; the sentence stays with the run either way.
+    assert (f"This run will be recorded for class {code} when it finishes." in texts(at)
+            or f"This run finished and is recorded for class {code}." in texts(at))
     apptest.run_until(at, lambda a: len(board.runs(code)) == 1, timeout=90)
+    assert f"This run finished and is recorded for class {code}." in texts(at.run())
     recorded = board.runs(code)[0]
     assert recorded["student"] == clean_nickname(HOSTILE)[0] and recorded["drop_prob1"] == 0.0
     assert board.snapshot(code)[2] == 1  # one student joined
+
+
+def test_a_class_run_stopped_by_its_student_says_it_is_not_recorded(board):
+    code = board.create_class(Setup(values=(0.0, 0.5), epochs=50, lr=0.01, train_size=300))
+    at = apptest.open_page("app_pages/mnist.py", **{"class": code})
+    at.button(key="train").click().run()
+    assert f"This run will be recorded for class {code} when it finishes." in texts(at)
+    at.button(key="stop").click().run()
+    apptest.run_until(at, lambda a: f"Not recorded for class {code}: this run ended as 'stopped'." in texts(a))
+    assert board.runs(code) == []
 
 
 def test_the_banner_says_why_a_run_that_differs_from_the_class_is_not_recorded(board):
