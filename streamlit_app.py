@@ -1,6 +1,8 @@
 """The dropout dashboard's router: python -m streamlit run streamlit_app.py"""
 import streamlit as st
 
+from app_pages import ui
+
 
 def run():
     st.set_page_config(page_title="Dropout, hands on", page_icon=":material/grain:", layout="wide")
@@ -14,7 +16,9 @@ def run():
                 url_path="predict"),
         st.Page("app_pages/classboard.py", title="Class board", icon=":material/groups:", url_path="class"),
     ]
-    st.navigation(pages).run()
+    page = st.navigation(pages)
+    ui.note_visit()  # a full run of any page: this session is open (sizes the live redraw interval)
+    page.run()
 
 
 run()

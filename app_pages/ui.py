@@ -6,6 +6,7 @@ with clamped values, and returns notes that the page shows.
 """
 import atexit
 import os
+import threading
 import time
 import uuid
 from urllib.parse import urlencode
@@ -155,19 +156,18 @@ def live_ui(get_jobs, draw):
     """draw(get_jobs()) now and, while any of those jobs runs, every tick_seconds() as a fragment.
 
     When the last one ends, one full rerun turns the polling off and lets the page show what follows a run.
+    The interval is chosen once, when the page is drawn: a fragment keeps the interval it started with, and
+    changing it would take a full rerun of every watching page at the moment the class is busiest.
     """
     running = any(not j.finished for j in get_jobs())
-    tick = tick_seconds() if running else None
 
     def body():
         now = get_jobs()
         draw(now)
-        # A fragment keeps the interval it was started with: one full rerun ends the polling after the
-        # last run, or starts it again at a slower pace once the class has grown.
-        if running and (all(j.finished for j in now) or tick_seconds() > tick):
+        if running and all(j.finished for j in now):
             st.rerun(scope="app")
 
-    fragment(body, tick)
+    fragment(body, tick_seconds() if running else None)
 
 
 def fragment(body, run_every):
@@ -178,23 +178,45 @@ def fragment(body, run_every):
     st.fragment(lambda: guarded(body), run_every=run_every)()
 
 
+OPEN_S = 300  # a page drawn this recently counts as open: the class that may press Train next
+
+
+_visits, _visits_lock = {}, threading.Lock()  # viewer id -> when its page last ran in full
+
+
+def note_visit():
+    """Called by every full run of a page: this session is open now."""
+    with _visits_lock:
+        _visits[viewer_id()] = time.monotonic()
+
+
 @st.cache_data(ttl=1, show_spinner=False)
-def live_pages():
-    """Pages watching a running job now: counted at most once a second for the whole server."""
-    return get_runner().watchers()
+def class_size():
+    """Sessions that drew a page in the last OPEN_S seconds, or watch a running job now (the larger):
+    counted at most once a second for the whole server."""
+    cutoff = time.monotonic() - OPEN_S
+    with _visits_lock:
+        for viewer in [v for v, seen in _visits.items() if seen < cutoff]:
+            del _visits[viewer]
+        recent = len(_visits)
+    return max(recent, get_runner().watchers())
+
+
+def tick_for(pages):
+    """Seconds between live redraws with this many pages open.
+
+    Every redraw of every watching page costs the server several milliseconds of Python on its one
+    process; slower redraws for a bigger class keep pages and sliders responsive. A class's size is
+    known before its Train burst (the pages are open), so every run's interval fits the room from its start.
+    """
+    return 0.5 if pages <= 10 else 1.0 if pages <= 40 else 2.0
 
 
 def tick_seconds():
-    """Seconds between live redraws: twice a second for a small class, slower as more students watch live.
-
-    Every redraw of every watching page costs the server several milliseconds of Python, and Streamlit
-    runs them all on one process; slower redraws keep a full lecture hall responsive.
-    """
-    watchers = live_pages()
-    return 0.5 if watchers <= 20 else 1.0 if watchers <= 50 else 2.0
+    return tick_for(class_size())
 
 
-QUIET_CLASS = 10  # live pages up to which a Train rerun may wait briefly for the first loss point
+QUIET_CLASS = 10  # open pages up to which a Train rerun may wait briefly for the first loss point
 
 
 def wait_for_first_point(job, timeout=0.8):
@@ -203,7 +225,7 @@ def wait_for_first_point(job, timeout=0.8):
     Not under a class: with many live pages the script thread returns at once and the next tick draws it.
     """
     runner, deadline = get_runner(), time.monotonic() + timeout
-    if live_pages() > QUIET_CLASS:
+    if class_size() > QUIET_CLASS:
         return
     while time.monotonic() < deadline and not job.finished and not job.of_kind("batch"):
         if job.status == "queued" and runner.busy_workers() == runner.max_workers:

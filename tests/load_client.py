@@ -11,6 +11,7 @@ All traffic goes to the given loopback URL; every wait has a deadline.
 """
 import argparse
 import asyncio
+import collections
 import json
 import random
 import re
@@ -115,6 +116,7 @@ class Tab:
         self.last_hash = {}         # delta path -> hash of the element the last fragment rerun sent there
         self.exceptions, self.errors, self.page_missing, self.client_errors = [], 0, False, []
         self.loaded = asyncio.Event()
+        self.trace = collections.deque(maxlen=12)  # the last run-level messages: (time, kind, detail)
 
     async def open(self, timeout):
         """Connect, ask for the page as a browser's first message does, and wait for its first run to end."""
@@ -150,6 +152,7 @@ class Tab:
         context.timezone, context.timezone_offset, context.locale = "UTC", 0, "en-US"
         context.url = f"{self.url}/{self.page}" + (f"?{self.query}" if self.query else "")
         context.is_embedded, context.color_scheme = False, "light"
+        self.trace.append((round(now(), 3), "ask", fragment_id or ("trigger" if trigger else "full")))
         await self.ws.send(msg.SerializeToString())
 
     async def _read(self):
@@ -188,6 +191,8 @@ class Tab:
                 return
         else:
             self.cache.add(msg, data)
+        if kind in ("new_session", "script_finished", "auto_rerun", "stop_auto_rerun", "session_status_changed"):
+            self.trace.append((round(now(), 3), kind, str(getattr(msg, kind)).replace("\n", " ")[:80]))
         if kind == "new_session":
             self.on_new_session(msg)
         if self.run is not None:
@@ -289,7 +294,7 @@ class Tab:
                 "tick_unchanged_bytes": self.tick_unchanged, "full_runs": self.full_runs, "bytes": self.bytes,
                 "messages": self.messages, "cache_refs": self.refs, "cache_misses": self.misses,
                 "exceptions": self.exceptions, "errors": self.errors, "page_missing": self.page_missing,
-                "client_errors": self.client_errors[:5]}
+                "client_errors": self.client_errors[:5], "trace": list(self.trace)}
 
 
 class Student(Tab):

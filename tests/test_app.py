@@ -45,3 +45,17 @@ for page in ("app_pages/dropout.py", "app_pages/mnist.py", "app_pages/random_lab
 assert importers and all(name.startswith("mxnet-ops") for name in importers), importers
 """
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
+
+
+def test_open_pages_set_the_class_size_that_paces_live_redraws(monkeypatch):
+    from app_pages import ui
+    tabs = [AppTest.from_file(f"{ROOT}/streamlit_app.py", default_timeout=30).run() for _ in range(3)]
+    viewers = {at.session_state["_viewer"] for at in tabs}
+    assert len(viewers) == 3 and viewers <= set(ui._visits)  # every full run of a page notes its session
+    ui.class_size.clear()
+    assert ui.class_size() >= 3
+    monkeypatch.setattr(ui, "OPEN_S", -1)  # now every visit is old: closed tabs are forgotten
+    ui.class_size.clear()
+    assert ui.class_size() == ui.get_runner().watchers() and not viewers & set(ui._visits)
+    assert [ui.tick_for(n) for n in (1, 10, 30, 40, 100)] == [0.5, 0.5, 1.0, 1.0, 2.0]
+    ui.class_size.clear()

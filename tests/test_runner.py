@@ -265,3 +265,15 @@ print(json.dumps({"ready": ready, "status": job.status, "started": len(started),
         result = json.loads(done.stdout.strip().splitlines()[-1])
         assert result["ready"] and result["status"] == "finished"
         assert result["started"] >= 3 and result["left"] == []  # Ray's servers and the actor, all gone
+
+
+def test_training_threads_take_only_the_cpu_the_web_server_leaves(runner, backend):
+    """Every thread of a worker (MXNet's included) runs under SCHED_IDLE, so a page's script thread that
+    wakes up gets a core at once, however busy training is."""
+    if backend != "local":
+        pytest.skip("a Ray actor's process also holds Ray's own threads; only its training thread yields")
+    wait(runner.submit(TrainConfig(epochs=1, **TINY)))  # MXNet's threads have started
+    for pid in runner.worker_pids():
+        threads = os.listdir(f"/proc/{pid}/task")
+        assert len(threads) > 1
+        assert {os.sched_getscheduler(int(tid)) for tid in threads} == {os.SCHED_IDLE}, pid

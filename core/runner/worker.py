@@ -14,13 +14,27 @@ import sys
 import threading
 
 
-NICENESS = 10  # training yields the CPU to the web server, so pages stay quick while the workers are busy
+NICENESS = 10  # where SCHED_IDLE is refused: training still mostly yields the CPU to the web server
+
+
+def yield_cpu():
+    """Let training take only the CPU time the web server leaves, so pages stay quick while workers are busy.
+
+    SCHED_IDLE (any process may choose it for itself) runs this thread only when a core is otherwise idle,
+    and a web server thread that wakes up takes the core at once; a nice value alone still leaves the
+    server waiting for a worker's time slice. Called before MXNet starts its threads, which inherit it.
+    """
+    os.nice(NICENESS)
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):  # not Linux, or refused by the container's policy: the nice value stays
+        pass
 
 
 def main(threads):
     for name in ("OMP_NUM_THREADS", "MXNET_CPU_WORKER_NTHREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         os.environ[name] = str(threads)  # before MXNet loads, so its pools take this size
-    os.nice(NICENESS)
+    yield_cpu()
     out = os.fdopen(os.dup(1), "w", buffering=1)
     os.dup2(2, 1)  # anything else printed goes to stderr and cannot corrupt the event stream
 
