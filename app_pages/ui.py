@@ -160,14 +160,20 @@ def live_ui(get_jobs, draw):
     changing it would take a full rerun of every watching page at the moment the class is busiest.
     """
     running = any(not j.finished for j in get_jobs())
+    if not running:
+        # Drawn plainly, not as a fragment: a redraw request still on its way from the browser then names
+        # a fragment that no longer exists, and Streamlit ignores it instead of starting a new script
+        # runner that would drop this run's last messages (and leave the page without its final state).
+        draw(get_jobs())
+        return
 
     def body():
         now = get_jobs()
         draw(now)
-        if running and all(j.finished for j in now):
+        if all(j.finished for j in now):
             st.rerun(scope="app")
 
-    fragment(body, tick_seconds() if running else None)
+    fragment(body, tick_seconds())
 
 
 def fragment(body, run_every):

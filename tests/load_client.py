@@ -116,7 +116,7 @@ class Tab:
         self.last_hash = {}         # delta path -> hash of the element the last fragment rerun sent there
         self.exceptions, self.errors, self.page_missing, self.client_errors = [], 0, False, []
         self.loaded = asyncio.Event()
-        self.trace = collections.deque(maxlen=12)  # the last run-level messages: (time, kind, detail)
+        self.trace = collections.deque(maxlen=40)  # the last run-level messages: (time, kind, detail)
 
     async def open(self, timeout):
         """Connect, ask for the page as a browser's first message does, and wait for its first run to end."""
@@ -192,7 +192,9 @@ class Tab:
         else:
             self.cache.add(msg, data)
         if kind in ("new_session", "script_finished", "auto_rerun", "stop_auto_rerun", "session_status_changed"):
-            self.trace.append((round(now(), 3), kind, str(getattr(msg, kind)).replace("\n", " ")[:80]))
+            detail = (f"fragments {list(msg.metadata.run.fragment_ids)}" if kind == "new_session"
+                      else str(getattr(msg, kind)).replace("\n", " ")[:80])
+            self.trace.append((round(now(), 3), kind, detail))
         if kind == "new_session":
             self.on_new_session(msg)
         if self.run is not None:
