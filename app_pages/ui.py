@@ -215,7 +215,7 @@ def tick_for(pages):
     process; slower redraws for a bigger class keep pages and sliders responsive. A class's size is
     known before its Train burst (the pages are open), so every run's interval fits the room from its start.
     """
-    return 0.5 if pages <= 10 else 1.0 if pages <= 40 else 2.0
+    return 0.5 if pages <= 10 else 1.0 if pages <= 40 else 2.0 if pages <= 80 else 3.0
 
 
 def tick_seconds():

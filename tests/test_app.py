@@ -57,5 +57,5 @@ def test_open_pages_set_the_class_size_that_paces_live_redraws(monkeypatch):
     monkeypatch.setattr(ui, "OPEN_S", -1)  # now every visit is old: closed tabs are forgotten
     ui.class_size.clear()
     assert ui.class_size() == ui.get_runner().watchers() and not viewers & set(ui._visits)
-    assert [ui.tick_for(n) for n in (1, 10, 30, 40, 100)] == [0.5, 0.5, 1.0, 1.0, 2.0]
+    assert [ui.tick_for(n) for n in (1, 10, 30, 40, 60, 100)] == [0.5, 0.5, 1.0, 1.0, 2.0, 3.0]
     ui.class_size.clear()
