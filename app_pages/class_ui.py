@@ -242,8 +242,9 @@ def run_note_ui(seat, job):
     _, code, ok, message = note
     if ok and job.finished:  # a registered run that has ended since
         ok = job.status == "finished"
-        message = (f"This run finished and is recorded for class {code}." if ok
-                   else f"Not recorded for class {code}: this run ended as '{job.status}'.")
+        message = (f"Not recorded for class {code}: this run ended as '{job.status}'." if not ok
+                   else f"This run finished; it is kept and recorded for class {code} when the database is back."
+                   if get_recorder().problem else f"This run finished and is recorded for class {code}.")
     if ok:
         st.info(message, icon=":material/groups:")
     else:

@@ -183,9 +183,10 @@ def main():
             st.warning(note, icon=":material/tune:")
         ui.wait_for_first_point(class_ui.record_ui(seat, submit(TrainConfig(**fixed))))
     current = ui.get_runner().get(st.session_state.get("mnist_current"), ui.viewer_id())
+    actions_ui(current)  # Stop first: a queued run it stops has ended before the note below is drawn
+    running = ui.any_running(session_jobs())  # before the note: a run ending after it still gets a full rerun
     class_ui.run_note_ui(seat, current)
-    actions_ui(current)
-    ui.live_ui(session_jobs, live_ui)
+    ui.live_ui(session_jobs, live_ui, running)
     jobs = session_jobs()
     if jobs:
         runs_table_ui(jobs)

@@ -152,14 +152,21 @@ def jobs(ids):
     return [runner.get(i, viewer) for i in ids]
 
 
-def live_ui(get_jobs, draw):
+def any_running(jobs):
+    return any(not j.finished for j in jobs)
+
+
+def live_ui(get_jobs, draw, running=None):
     """draw(get_jobs()) now and, while any of those jobs runs, every tick_seconds() as a fragment.
 
     When the last one ends, one full rerun turns the polling off and lets the page show what follows a run.
-    The interval is chosen once, when the page is drawn: a fragment keeps the interval it started with, and
-    changing it would take a full rerun of every watching page at the moment the class is busiest.
+    `running`: whether any ran when the page drew what depends on it (default: now), so a run that ends in
+    between still gets that full rerun. The interval is chosen once, when the page is drawn: a fragment
+    keeps the interval it started with, and changing it would take a full rerun of every watching page at
+    the moment the class is busiest.
     """
-    running = any(not j.finished for j in get_jobs())
+    if running is None:
+        running = any_running(get_jobs())
     if not running:
         # Drawn plainly, not as a fragment: a redraw request still on its way from the browser then names
         # a fragment that no longer exists, and Streamlit ignores it instead of starting a new script
@@ -184,16 +191,20 @@ def fragment(body, run_every):
     st.fragment(lambda: guarded(body), run_every=run_every)()
 
 
-OPEN_S = 300  # a page drawn this recently counts as open: the class that may press Train next
+OPEN_S = 1800  # a page drawn this recently counts as open (a lesson's length: an idle tab does not rerun)
 
 
 _visits, _visits_lock = {}, threading.Lock()  # viewer id -> when its page last ran in full
 
 
 def note_visit():
-    """Called by every full run of a page: this session is open now."""
+    """Called by every full run of a page: this session is open now (and old visits are forgotten)."""
+    now = time.monotonic()
     with _visits_lock:
-        _visits[viewer_id()] = time.monotonic()
+        _visits.pop(viewer_id(), None)
+        _visits[viewer_id()] = now  # dicts keep insertion order: the oldest visits come first
+        while _visits and next(iter(_visits.values())) < now - OPEN_S:
+            _visits.pop(next(iter(_visits)))
 
 
 @st.cache_data(ttl=1, show_spinner=False)
@@ -202,9 +213,7 @@ def class_size():
     counted at most once a second for the whole server."""
     cutoff = time.monotonic() - OPEN_S
     with _visits_lock:
-        for viewer in [v for v, seen in _visits.items() if seen < cutoff]:
-            del _visits[viewer]
-        recent = len(_visits)
+        recent = sum(seen >= cutoff for seen in _visits.values())
     return max(recent, get_runner().watchers())
 
 
@@ -212,8 +221,8 @@ def tick_for(pages):
     """Seconds between live redraws with this many pages open.
 
     Every redraw of every watching page costs the server several milliseconds of Python on its one
-    process; slower redraws for a bigger class keep pages and sliders responsive. A class's size is
-    known before its Train burst (the pages are open), so every run's interval fits the room from its start.
+    process; slower redraws for a bigger class keep pages and sliders responsive. A class's pages are
+    open before its Train burst, so every run's interval fits the room from its start.
     """
     return 0.5 if pages <= 10 else 1.0 if pages <= 40 else 2.0 if pages <= 80 else 3.0
 

@@ -54,8 +54,10 @@ def test_open_pages_set_the_class_size_that_paces_live_redraws(monkeypatch):
     assert len(viewers) == 3 and viewers <= set(ui._visits)  # every full run of a page notes its session
     ui.class_size.clear()
     assert ui.class_size() >= 3
-    monkeypatch.setattr(ui, "OPEN_S", -1)  # now every visit is old: closed tabs are forgotten
+    monkeypatch.setattr(ui, "OPEN_S", -1)  # now every visit is old: closed tabs stop counting ...
     ui.class_size.clear()
-    assert ui.class_size() == ui.get_runner().watchers() and not viewers & set(ui._visits)
+    assert ui.class_size() == ui.get_runner().watchers()
+    AppTest.from_file(f"{ROOT}/streamlit_app.py", default_timeout=30).run()
+    assert not viewers & set(ui._visits)  # ... and the next visit forgets them
     assert [ui.tick_for(n) for n in (1, 10, 30, 40, 60, 100)] == [0.5, 0.5, 1.0, 1.0, 2.0, 3.0]
     ui.class_size.clear()

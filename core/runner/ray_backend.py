@@ -14,7 +14,7 @@ import time
 
 from core.runner.capacity import available_cores
 from core.runner.local import PROJECT_ROOT
-from core.runner.worker import run_job, warm_up, yield_cpu
+from core.runner.worker import NICENESS, run_job, warm_up
 
 try:
     import ray
@@ -119,7 +119,9 @@ class SlotActor:
 
     def _serve(self, mnist_ref):
         """The MXNet thread: map MNIST, warm up, then run jobs as core.runner.worker does."""
-        yield_cpu()  # this thread and the MXNet threads it starts yield the CPU to a web server beside them
+        # A nice value, not SCHED_IDLE: this thread holds the GIL that the actor's poll and stop calls need,
+        # and an idle-class thread preempted while holding it would stall them on a busy node.
+        os.nice(NICENESS)  # this thread and the MXNet threads it starts yield the CPU to a web server beside them
         try:
             mnist = ray.get(mnist_ref)  # read-only arrays mapped from the node's object store, not a copy
             warm_up(mnist)

@@ -14,7 +14,7 @@ import sys
 import threading
 
 
-NICENESS = 10  # where SCHED_IDLE is refused: training still mostly yields the CPU to the web server
+NICENESS = 10  # Ray actors, and local workers where SCHED_IDLE is refused: training mostly yields the CPU
 
 
 def yield_cpu():
