@@ -171,9 +171,7 @@ def main():
     st.title("Training on MNIST")
     st.caption("The lesson's 784-256-128-10 network, dropout after each hidden layer, plain SGD.")
     ui.show_link_notes(ui.fix_link("mnist", NAMES))
-    problem = ui.training_unavailable()
-    if problem:
-        st.error(f"Training is unavailable: {problem}", icon=":material/error:")
+    if not ui.training_ready():
         return
     seat = class_ui.banner_ui()  # the class this link joins (/mnist?class=CODE), if any
     values, pressed = controls_ui()

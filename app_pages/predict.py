@@ -171,8 +171,8 @@ def main():
     ui.show_link_notes(ui.fix_link("predict", list(DEFAULTS)))
     st.title("Dropout at prediction time")
     st.markdown(INTRO)
-    if problem := ui.training_unavailable():
-        return st.error(f"Training is unavailable: {problem}", icon=":material/error:")
+    if not ui.training_ready():
+        return
     train_cfg, digit, pressed = controls_ui()
     if pressed:
         start(train_cfg, digit)

@@ -128,8 +128,8 @@ def main():
     ui.show_link_notes(ui.fix_link("random-labels", list(DEFAULTS)))
     st.title("Memorising random labels")
     st.markdown(INTRO)
-    if problem := ui.training_unavailable():
-        return st.error(f"Training is unavailable: {problem}", icon=":material/error:")
+    if not ui.training_ready():
+        return
     values, pressed = controls_ui()
     runner = ui.get_runner()
     if pressed == "train":

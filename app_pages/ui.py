@@ -56,6 +56,14 @@ def data_problem():
     return None
 
 
+def training_ready():
+    """True when training can run now; otherwise the page shows why, in one sentence, and gets False."""
+    problem = training_unavailable()
+    if problem:
+        st.error(f"Training is unavailable: {problem}", icon=":material/error:")
+    return problem is None
+
+
 def training_unavailable():
     """A message saying why training cannot run now, or None; restarts workers once the data is fixed."""
     problem = data_problem()
