@@ -20,6 +20,7 @@ import sys
 import time
 
 from core.config import TrainConfig
+from core.runner.capacity import available_cores
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LESSON3_FLAGS = ["--train-size", "1000", "--label-noise", "1", "--epochs", "400", "--drop-prob", "0"]
@@ -221,7 +222,7 @@ def main(argv=None):
     parser.add_argument("--pytorch-lesson3", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     # Every core for MXNet, as the command line gives it (unset, MXNet takes half the processors); before it loads.
-    os.environ.setdefault("OMP_NUM_THREADS", str(len(os.sched_getaffinity(0))))
+    os.environ.setdefault("OMP_NUM_THREADS", str(available_cores()))
     if args.pytorch_lesson3:
         return pytorch_lesson3()
     torch_name = _torch_name()

@@ -7,8 +7,6 @@
     worker.py    one such worker process
     ray_backend.py  the backend for more than one machine (RUNNER_ADDRESS=ray or ray://host:port)
 """
-from core.runner.jobs import (DIVERGED, ENDED, FAILED, FINISHED, QUEUED, RUNNING, STOPPED, Job, Runner,
-                              available_cores)
+from core.runner.jobs import DIVERGED, ENDED, FAILED, FINISHED, QUEUED, RUNNING, STOPPED, Job, Runner
 
-__all__ = ["Runner", "Job", "available_cores", "QUEUED", "RUNNING", "FINISHED", "STOPPED", "FAILED", "DIVERGED",
-           "ENDED"]
+__all__ = ["Runner", "Job", "QUEUED", "RUNNING", "FINISHED", "STOPPED", "FAILED", "DIVERGED", "ENDED"]

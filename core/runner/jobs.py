@@ -23,12 +23,11 @@ import time
 from collections import OrderedDict
 
 from core.runner import tasks
-from core.runner.capacity import available_cores
 
 QUEUED, RUNNING, FINISHED, STOPPED, FAILED, DIVERGED = "queued", "running", "finished", "stopped", "failed", "diverged"
 ENDED = (FINISHED, STOPPED, FAILED, DIVERGED)
 
-__all__ = ["Job", "Runner", "make_backend", "available_cores"]
+__all__ = ["Job", "Runner", "make_backend"]
 
 
 @dataclasses.dataclass

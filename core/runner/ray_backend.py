@@ -14,7 +14,7 @@ import time
 
 from core.runner.capacity import available_cores
 from core.runner.local import PROJECT_ROOT
-from core.runner.worker import NICENESS, run_job, warm_up
+from core.runner.worker import NICENESS, THREAD_VARS, serve
 
 try:
     import ray
@@ -23,7 +23,6 @@ except ImportError:  # Ray is in requirements-ray.txt, not in the app's own requ
     ray = None
 
 THREADS = 1  # MXNet threads per actor: each actor holds one of the cluster's CPUs
-THREAD_VARS = ("OMP_NUM_THREADS", "MXNET_CPU_WORKER_NTHREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 OBJECT_STORE_MB = 200  # a local instance's shared memory; MNIST takes 55 MB of it
 POLL_SECONDS = 1.0  # a poll answers as soon as an event is waiting; idle, it answers after this long
 # A cluster's nodes get the project's core/ and data/ (and Ray skips what .gitignore lists); the app's
@@ -122,17 +121,8 @@ class SlotActor:
         # A nice value, not SCHED_IDLE: this thread holds the GIL that the actor's poll and stop calls need,
         # and an idle-class thread preempted while holding it would stall them on a busy node.
         os.nice(NICENESS)  # this thread and the MXNet threads it starts yield the CPU to a web server beside them
-        try:
-            mnist = ray.get(mnist_ref)  # read-only arrays mapped from the node's object store, not a copy
-            warm_up(mnist)
-        except Exception as err:  # noqa: BLE001 - reported to the runner, which shows it to users
-            self._emit(None, {"kind": "worker_error", "message": first_line(err)})
-            return
-        self._emit(None, {"kind": "ready", "pid": os.getpid()})
-        for job_id, message in iter(self._jobs.get, None):
-            run_job(job_id, message, mnist, self._emit,
-                    should_stop=lambda: job_id in self._stopped or self._closed.is_set())
-            self._stopped.discard(job_id)
+        serve(lambda: ray.get(mnist_ref),  # read-only arrays mapped from the node's object store, not a copy
+              self._jobs, self._stopped, self._closed, self._emit, describe=first_line)
 
 
 class RaySlot:

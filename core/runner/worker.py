@@ -15,6 +15,7 @@ import threading
 
 
 NICENESS = 10  # Ray actors, and local workers where SCHED_IDLE is refused: training mostly yields the CPU
+THREAD_VARS = ("OMP_NUM_THREADS", "MXNET_CPU_WORKER_NTHREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 def yield_cpu():
@@ -32,7 +33,7 @@ def yield_cpu():
 
 
 def main(threads):
-    for name in ("OMP_NUM_THREADS", "MXNET_CPU_WORKER_NTHREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    for name in THREAD_VARS:
         os.environ[name] = str(threads)  # before MXNet loads, so its pools take this size
     yield_cpu()
     out = os.fdopen(os.dup(1), "w", buffering=1)
@@ -47,23 +48,32 @@ def main(threads):
         for line in sys.stdin:
             message = json.loads(line)
             if "run" in message:
-                jobs.put(message)
+                jobs.put((message["run"], message))
             elif "stop" in message:
                 stopped.add(message["stop"])  # also for a job not started yet: it then ends at once
         closed.set()  # stdin closed: the runner is gone or shutting down, so stop and exit
         jobs.put(None)
 
     threading.Thread(target=read_commands, daemon=True).start()
+    serve(_load_mnist, jobs, stopped, closed, emit)
+
+
+def _load_mnist():
+    """MNIST from this project's data files (core.data loads numpy, so not at import time)."""
+    from core.data import load_mnist
+    return load_mnist()
+
+
+def serve(load, jobs, stopped, closed, emit, describe=str):
+    """Load MNIST and warm up (or emit worker_error), emit ready, then run each (job id, message) until None."""
     try:
-        from core.data import load_mnist
-        mnist = load_mnist()
+        mnist = load()
         warm_up(mnist)
     except Exception as err:  # noqa: BLE001 - reported to the runner, which shows it to users
-        emit(None, {"kind": "worker_error", "message": str(err)})
+        emit(None, {"kind": "worker_error", "message": describe(err)})
         return
     emit(None, {"kind": "ready", "pid": os.getpid()})
-    for message in iter(jobs.get, None):
-        job_id = message["run"]
+    for job_id, message in iter(jobs.get, None):
         run_job(job_id, message, mnist, emit, should_stop=lambda: job_id in stopped or closed.is_set())
         stopped.discard(job_id)
 
