@@ -167,22 +167,29 @@ def _seat_ui(code, view):
     if info.closed:
         st.info(f"Class {code} is closed: new runs are no longer recorded.", icon=":material/lock:")
         return None
-    cell = _join(code, student, seat["token"], info)
+    cell = _join(code, student, seat["token"], info, reachable="info" in view)
     _progress_caption(code, student, view, seat["token"], info, cell)
-    if db_note(view):
-        st.warning(db_note(view), icon=":material/cloud_off:")
+    note = db_note(view)
+    if note:
+        st.warning(note, icon=":material/cloud_off:")
     return seat
 
 
-def _join(code, student, token, info):
-    """Join the class once per nickname; the first time, put the class settings into the form."""
+def _join(code, student, token, info, reachable):
+    """Join the class once per nickname; the first time, put the class settings into the form.
+
+    `reachable`: this second's shared read of the class worked. When it did not, the join waits for the
+    database to be back instead of making this student's page wait on it at every rerun.
+    """
     key = f"_class_joined_{code}"
     joined = st.session_state.get(key)
     if joined is None or joined["student"] != student or not joined["ok"]:
-        try:
-            cell, ok = get_board().join(code, token, student), True
-        except (BoardUnavailable, UnknownClass):  # joined (and given a value) once the database is back
-            cell, ok = (joined["cell"] if joined else None), False
+        cell, ok = (joined["cell"] if joined else None), False  # joined (and given a value) once it is back
+        if reachable:
+            try:
+                cell, ok = get_board().join(code, token, student), True
+            except (BoardUnavailable, UnknownClass):
+                pass
         if joined is None:
             _preset_form(info.setup, cell)
         st.session_state[key] = joined = {"student": student, "cell": cell, "ok": ok}

@@ -5,7 +5,14 @@ from core import board_charts
 from core.classboard import (SERVER, VARIES, BadCode, BoardUnavailable, ClassExists, Setup, clean_code,
                              parse_values)
 from core.classboard.experiment import VARY_LABELS
+from core.config import PARAMS
 from app_pages import class_ui, ui
+
+
+def bounds(name):
+    """(min, max) of a setting, from core.config, typed for a number_input."""
+    p = PARAMS[name]
+    return p.kind(p.lo), p.kind(p.hi)
 
 
 def create_ui():
@@ -17,10 +24,10 @@ def create_ui():
         values = st.text_input("Values to sweep (comma-separated)", ", ".join(f"{v:g}" for v in d.values),
                                key="new_values")
         left, mid, right = st.columns(3)
-        epochs = left.number_input("Epochs", 1, 500, d.epochs, key="new_epochs")
-        lr = mid.number_input("Learning rate", 1e-5, 1.0, d.lr, step=0.001, format="%.4f", key="new_lr")
+        epochs = left.number_input("Epochs", *bounds("epochs"), d.epochs, key="new_epochs")
+        lr = mid.number_input("Learning rate", *bounds("lr"), d.lr, step=0.001, format="%.4f", key="new_lr")
         if vary == "drop_prob":
-            fixed = {"train_size": right.number_input("Training images", 100, 60_000, d.train_size, 100,
+            fixed = {"train_size": right.number_input("Training images", *bounds("train_size"), d.train_size, 100,
                                                       key="new_size")}
         else:
             fixed = {"drop_prob": right.slider("Drop probability 'with dropout'", 0.05, 0.95, d.drop_prob, 0.05,

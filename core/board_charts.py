@@ -12,13 +12,17 @@ import json
 import altair as alt
 import pandas as pd
 
-LIVE = {"embedOptions": {"renderer": "canvas"}}
+from core.charts import LIVE, spec_without_data
+from core.classboard.experiment import NO_DROPOUT, WITH_DROPOUT
+from core.config import TrainConfig
 PERCENT = ".3~%"  # 0.955 -> 95.5%, 0.9 -> 90%
 HEIGHT = 300
-SERIES_COLORS = {"": "#2b7bba", "without dropout": "#e6550d", "with dropout": "#2b7bba"}
+SERIES_COLORS = {"": "#2b7bba", NO_DROPOUT: "#e6550d", WITH_DROPOUT: "#2b7bba"}
 # Where the paper found dropout's effect flat (fig. 9) or absent (fig. 10), shaded on the board.
 PAPER_BANDS = {"drop_prob": (0.2, 0.6, "paper: flat"), "train_size": (100, 500, "paper: no gain")}
-LESSON_MARKS = {"drop_prob": (0.5, "lesson: 0.5"), "train_size": (60_000, "lesson: 60,000")}
+_LESSON = TrainConfig()  # the lesson's own run, marked on the board
+LESSON_MARKS = {"drop_prob": (_LESSON.drop_prob1, f"lesson: {_LESSON.drop_prob1:g}"),
+                "train_size": (_LESSON.train_size, f"lesson: {_LESSON.train_size:,}")}
 TITLES = {"drop_prob": "drop probability p (both hidden layers)", "train_size": "training images (log scale)"}
 
 
@@ -31,7 +35,7 @@ def _x(vary, lo, hi):
 
 
 def _color(vary):
-    series = ["", ] if vary == "drop_prob" else ["without dropout", "with dropout"]
+    series = [""] if vary == "drop_prob" else [NO_DROPOUT, WITH_DROPOUT]
     legend = None if vary == "drop_prob" else alt.Legend(orient="bottom", title=None)
     return alt.Color("series:N", scale=alt.Scale(domain=series, range=[SERIES_COLORS[s] for s in series]),
                      legend=legend)
@@ -104,19 +108,7 @@ def curves_chart(vary, epochs, lo, hi):
 
 @functools.lru_cache(maxsize=256)
 def _spec_json(kind, args):
-    chart = {"sweep": sweep_chart, "curves": curves_chart}[kind](*args)
-    spec = chart.to_dict()
-    # Altair gives a chart without data an "empty" dataset: drop it so the page's rows take its place.
-    # The fixed layers (paper band, lesson mark) keep their few rows, written inline.
-    spec.pop("data", None)
-    datasets = spec.pop("datasets", {})
-    for layer in spec.get("layer", []):
-        name = layer.get("data", {}).get("name")
-        if name == "empty" or (name and name not in datasets):
-            layer.pop("data")
-        elif name:
-            layer["data"] = {"values": datasets[name]}
-    return json.dumps(spec)
+    return spec_without_data({"sweep": sweep_chart, "curves": curves_chart}[kind](*args))
 
 
 def spec(kind, *args):

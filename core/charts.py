@@ -88,20 +88,27 @@ def _chart(df):
     return alt.Chart() if df is None else alt.Chart(df)
 
 
-@functools.lru_cache(maxsize=512)
-def _live_spec_json(kind, args):
-    spec = {"loss": loss_chart, "accuracy": accuracy_chart}[kind](None, *args).to_dict()
-    # Altair marks a chart without data with an "empty" dataset: drop it, so the page's rows take its place.
-    # Fixed layers (the chance line) keep their own few rows, written inline.
+def spec_without_data(chart):
+    """A chart built without data as Vega-Lite JSON that takes the page's rows at every redraw.
+
+    Altair marks a chart without data with an "empty" dataset: it is dropped, so the page's rows take its
+    place. Fixed layers (a chance line, a paper's band) keep their own few rows, written inline.
+    """
+    spec = chart.to_dict()
     spec.pop("data", None)
     datasets = spec.pop("datasets", {})
     for layer in spec.get("layer", []):
         name = layer.get("data", {}).get("name")
-        if name == "empty":
+        if name == "empty" or (name and name not in datasets):
             del layer["data"]
-        elif name in datasets:
+        elif name:
             layer["data"] = {"values": datasets[name]}
     return json.dumps(spec)
+
+
+@functools.lru_cache(maxsize=512)
+def _live_spec_json(kind, args):
+    return spec_without_data({"loss": loss_chart, "accuracy": accuracy_chart}[kind](None, *args))
 
 
 def live_spec(kind, *args):

@@ -9,7 +9,7 @@ A *cell* is one point of the sweep: the TrainConfig fields a student sets, e.g. 
 import json
 from dataclasses import asdict, dataclass, fields, replace
 
-from core.config import TrainConfig, check
+from core.config import PARAMS, TrainConfig, check
 
 VARIES = ("drop_prob", "train_size")
 VARY_LABELS = {"drop_prob": "the drop probability (both hidden layers)",
@@ -22,7 +22,6 @@ VARY_LABELS = {"drop_prob": "the drop probability (both hidden layers)",
 # 0.927/0.918 at 0.5; 3,000 x 40 (16-18 CPU-s) gave 0.937 at p = 0 and 0.936 at 0.5 (seed 1).
 DROP_VALUES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 SIZE_VALUES = (300, 1000, 3000, 6000)
-LESSON = TrainConfig()  # the lesson's own run, marked on the board
 NO_DROPOUT, WITH_DROPOUT = "without dropout", "with dropout"
 
 
@@ -66,16 +65,16 @@ class Setup:
         data = json.loads(text)
         return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
 
-    def series(self):
-        """The lines the board draws: one, or without and with dropout."""
-        return ("",) if self.vary == "drop_prob" else (NO_DROPOUT, WITH_DROPOUT)
-
     def cells(self):
         """Every point of the sweep, in order (for train_size: each size without, then with dropout)."""
         if self.vary == "drop_prob":
             return [{"drop_prob1": v, "drop_prob2": v} for v in self.values]
         return [{"train_size": n, "drop_prob1": p, "drop_prob2": p} for n in self.values
                 for p in (0.0, self.drop_prob)]
+
+    def keys(self):
+        """Where each cell sits on the board, (value, series), in the order of cells()."""
+        return [self.value_of(self.config(cell)) for cell in self.cells()]
 
     def config(self, cell, seed=1):
         """The TrainConfig of a cell with this seed."""
@@ -123,10 +122,6 @@ class Setup:
         return (f"The class varies the number of training images ({shown}), each without dropout and with "
                 f"dropout {self.drop_prob:g}; {held}.")
 
-    def work(self):
-        """Example passes of the largest run (must stay within core.config's limit)."""
-        return self.epochs * (max(self.values) if self.vary == "train_size" else self.train_size)
-
 
 def _as(name, value):
     """A varied value checked and typed as TrainConfig's field `name`."""
@@ -149,10 +144,11 @@ def parse_values(text, vary):
             try:
                 values.append(_as(name, float(part)))
             except ValueError:
-                lo, hi = ("0", "1") if vary == "drop_prob" else ("100", "60,000")
-                raise ValueError(f"'{part.strip()[:12]}' is not a {vary} between {lo} and {hi}") from None
+                p = PARAMS[name]
+                raise ValueError(f"'{part.strip()[:12]}' is not a {vary} between {_fmt(p.lo)} and "
+                                 f"{_fmt(p.hi)}") from None
     return tuple(values)
 
 
-__all__ = ["Setup", "VARIES", "VARY_LABELS", "DROP_VALUES", "SIZE_VALUES", "LESSON", "NO_DROPOUT",
+__all__ = ["Setup", "VARIES", "VARY_LABELS", "DROP_VALUES", "SIZE_VALUES", "NO_DROPOUT",
            "WITH_DROPOUT", "parse_values"]

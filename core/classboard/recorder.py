@@ -98,15 +98,15 @@ class Recorder:
         """
         with self._lock:
             busy = {setup.value_of(cfg) for cfg in self._running_configs(code)}
-        todo = [setup.config(cell, seed) for cell in setup.cells()]
-        todo = [cfg for cfg in todo if setup.value_of(cfg) not in set(tried) | busy]
+        skip = set(tried) | busy
+        todo = [setup.config(cell, seed) for cell, key in zip(setup.cells(), setup.keys()) if key not in skip]
         for cfg in todo:
             self.register(runner.submit(cfg, viewer=None, pin=True), code, SERVER)
         return todo
 
     def _running_configs(self, code):
         return [self._configs[job_id] for job_id, entries in self._jobs.items()
-                if any(e[0] == code for e in entries) and job_id in self._configs]
+                if any(e[0] == code for e in entries)]
 
     def running(self, code):
         """How many distinct jobs registered for this class have not ended yet (on this server)."""

@@ -31,7 +31,7 @@ def frames(setup, rows):
 def coverage(setup, points):
     """(cells with at least one run, all cells) of the sweep."""
     tried = set(zip(points.value, points.series))
-    keys = [setup.value_of(setup.config(c)) for c in setup.cells()]
+    keys = setup.keys()
     return sum(k in tried for k in keys), len(keys)
 
 

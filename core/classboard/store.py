@@ -274,7 +274,7 @@ class Board:
 
     def _next_cell(self, conn, info):
         setup = info.setup
-        keys = [setup.value_of(setup.config(c)) for c in setup.cells()]
+        keys = setup.keys()
         done = {k: 0 for k in keys}
         for row in conn.execute(select(*[runs.c[c] for c in CONFIG_COLUMNS]).where(runs.c.class_code == info.code)):
             key = setup.value_of(config_of(row._mapping))
