@@ -184,9 +184,9 @@ def live_ui(get_jobs, draw, running=None):
 
     def body():
         now = get_jobs()
+        if not any_running(now):
+            st.rerun(scope="app")  # the full rerun draws the final state: not drawn here first as well
         draw(now)
-        if all(j.finished for j in now):
-            st.rerun(scope="app")
 
     fragment(body, tick_seconds())
 
