@@ -109,10 +109,10 @@ def actions_ui(current):
     if cols[0].button("Stop", key="stop", icon=":material/stop:", disabled=current is None or current.finished):
         ui.get_runner().stop(current.id, ui.viewer_id())
     if current is not None:
-        twin_prob = 0.0 if max(current.config.drop_probs) > 0 else 0.5
-        twin = "without dropout" if twin_prob == 0 else "with dropout 0.5"
-        if cols[1].button(f"Train the twin {twin}", key="twin", icon=":material/compare_arrows:"):
-            submit(current.config.with_dropout(twin_prob))
+        twin = current.config.twin()
+        if cols[1].button(f"Train the twin {'with dropout 0.5' if any(twin.drop_probs) else 'without dropout'}",
+                          key="twin", icon=":material/compare_arrows:"):
+            submit(twin)
             st.rerun()  # redraw Stop and the twin button for the new current run
         cols[2].download_button("Curves as CSV", lambda: curves_csv(current), f"mnist-run-{current.id}.csv", "text/csv",
                                 key="download", icon=":material/download:", on_click="ignore")

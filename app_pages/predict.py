@@ -5,7 +5,6 @@ from dataclasses import replace
 import streamlit as st
 
 from core import predict, predict_charts as pc
-from core.config import from_values
 from app_pages import ui
 
 BASE = predict.PredictConfig()  # what the class shares for each net: the default request
@@ -64,10 +63,7 @@ def controls_ui():
         source = left.radio("Nets", list(names), format_func=names.get, key="nets")
         digit = ui.param_widget(right.number_input, "digit", "Test image to inspect (0 to 9,999)")
         pressed = st.form_submit_button("Compute", key="compute", type="primary", icon=":material/play_arrow:")
-    values, notes = from_values({"digit": digit}, DEFAULTS)
-    for note in notes:
-        st.warning(note, icon=":material/tune:")
-    return (done[-1].config if source == "mine" else BASE.train), values["digit"], pressed
+    return (done[-1].config if source == "mine" else BASE.train), digit, pressed  # digit: in range (the widget)
 
 
 def start(train_cfg, digit):
@@ -176,10 +172,12 @@ def main():
     train_cfg, digit, pressed = controls_ui()
     if pressed:
         start(train_cfg, digit)
-    if any(not j.finished for j in current_jobs()) and st.button("Stop", key="stop", icon=":material/stop:"):
-        for job in current_jobs():
+    jobs = current_jobs()
+    running = ui.any_running(jobs)  # before Stop: a run it ends still gets live_ui's full rerun
+    if running and st.button("Stop", key="stop", icon=":material/stop:"):
+        for job in jobs:
             ui.get_runner().stop(job.id, ui.viewer_id())
-    ui.live_ui(current_jobs, results_ui)
+    ui.live_ui(current_jobs, results_ui, running)
     ui.share_link_ui({"digit": digit}, DEFAULTS)
     with st.expander("Show the code", icon=":material/code:"):
         st.code("\n\n".join(inspect.getsource(f) for f in (predict.sample_probs, predict.running_sums,

@@ -3,7 +3,9 @@
 Widgets, shareable links, the command line and the runner all read these tables, so a value
 that is out of range is refused or clamped the same way everywhere.
 """
+import argparse
 import math
+import os
 import re
 from dataclasses import dataclass, fields, replace
 
@@ -130,6 +132,10 @@ class TrainConfig:
         """The same run with both hidden layers at drop_prob (the 'twin' comparison)."""
         return replace(self, drop_prob1=drop_prob, drop_prob2=drop_prob)
 
+    def twin(self):
+        """The run to compare with: the same run without dropout, or with dropout 0.5 if it has none."""
+        return self.with_dropout(0.0 if max(self.drop_probs) > 0 else 0.5)
+
     def label(self):
         """A short human name for the run, e.g. 'drop 0.5/0.5, lr 0.001, 60,000 imgs, seed 1'."""
         return (f"drop {self.drop_prob1:g}/{self.drop_prob2:g}, lr {self.lr:g}, batch {self.batch_size}, "
@@ -161,3 +167,52 @@ def from_values(values, defaults, names=None):
                      f"run may take; using {cap}.")
         out["epochs"] = cap
     return out, notes
+
+
+# ---- the command lines (python -m core.train, python -m core.predict) -------------------------------------------
+
+TRAIN_FLAGS = ("epochs", "batch_size", "lr", "drop_prob1", "drop_prob2", "seed", "train_size", "label_noise",
+               "inputs", "eval_size", "eval_every", "hidden1", "hidden2")  # the training flags of both
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+    def checked(self, make):
+        """make(), or exit 2 with one line when it refuses a value (a ValueError from the config classes)."""
+        try:
+            return make()
+        except ValueError as err:
+            self.error(str(err))
+
+
+def train_parser(prog, description):
+    """A OneLineParser with a flag per TRAIN_FLAGS (PARAMS' type, range and help) and --drop-prob for both layers."""
+    parser = OneLineParser(prog=prog, description=description)
+    defaults = TrainConfig()
+    for name in TRAIN_FLAGS:
+        p = PARAMS[name]
+        parser.add_argument("--" + name.replace("_", "-"), type=p.kind, default=getattr(defaults, name),
+                            help=p.help, choices=p.choices or None)
+    parser.add_argument("--drop-prob", type=float, default=None,
+                        help="Drop probability for both hidden layers (overrides the two flags above).")
+    return parser
+
+
+def train_values(args):
+    """The TrainConfig values parsed by a train_parser: --drop-prob, when given, sets both layers."""
+    values = {name: getattr(args, name) for name in TRAIN_FLAGS}
+    if args.drop_prob is not None:
+        values.update(drop_prob1=args.drop_prob, drop_prob2=args.drop_prob)
+    return values
+
+
+def use_every_core():
+    """For a command line, before MXNet loads: MXNet threads for every core this process may use (unset, MXNet
+    takes half the processors, as it assumes two hyperthreads per core). Runner workers set their own share."""
+    if "OMP_NUM_THREADS" not in os.environ:
+        from core.runner.capacity import available_cores  # affinity mask and cgroup quota; no MXNet
+        os.environ["OMP_NUM_THREADS"] = str(available_cores())

@@ -109,15 +109,24 @@ def sentence(s):
             f"{verdict(s['train_acc'], s['test_acc'])}; {fit}.")
 
 
-def status_text(name, job):
-    """A progress line for one job: waiting in the queue, epoch and time left, or how it ended."""
-    epochs = job.of_kind("epoch")
+def waiting_or_ended(name, job):
+    """The progress line of a job waiting in the queue or ended (None while it runs); lesson 4's lines use it too."""
     if job.status == "queued":
         return f"{name}: waiting, place {job.position} in the queue"
     if job.status == "running":
-        eta = f", about {job.eta:.0f} s left" if job.eta is not None else ""
-        return f"{name}: epoch {len(epochs)} of {job.config.epochs}{eta}"
+        return None
     return f"{name}: {job.status}" + ("" if job.status == "finished" else f" — {job.message}")
+
+
+def time_left(job):
+    """', about 12 s left' while the runner can estimate it, else ''."""
+    return f", about {job.eta:.0f} s left" if job.eta is not None else ""
+
+
+def status_text(name, job):
+    """A progress line for one job: waiting in the queue, epoch and time left, or how it ended."""
+    line = waiting_or_ended(name, job)
+    return line or f"{name}: epoch {len(job.of_kind('epoch'))} of {job.config.epochs}{time_left(job)}"
 
 
 def final_line(name, job):

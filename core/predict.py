@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from core.config import PARAMS, TrainConfig, check
+from core.config import PARAMS, TrainConfig, check, train_parser, train_values, use_every_core
 from core.data import subset
 
 SAMPLES = (1, 2, 5, 10, 20, 50, 100)  # the T values the page compares
@@ -109,7 +109,7 @@ class PredictConfig:
 
 def twin_pair(cfg):
     """(net with dropout, its twin without) for a TrainConfig; a net trained without dropout gets a 0.5 twin."""
-    return (cfg, cfg.with_dropout(0.0)) if max(cfg.drop_probs) > 0 else (cfg.with_dropout(0.5), cfg)
+    return (cfg, cfg.twin()) if max(cfg.drop_probs) > 0 else (cfg.twin(), cfg)
 
 
 # ---- the thinned nets --------------------------------------------------------------------------------------
@@ -181,11 +181,11 @@ def entropy(probs):
 
 # ---- inside the net ----------------------------------------------------------------------------------------
 
-def hidden_activations(X, params):
-    """Both hidden layers' outputs of the full net on images X, as numpy arrays (images x units)."""
+def hidden_activations(h1, params):
+    """Both hidden layers' outputs of the full net, from its first layer h1 (shared_first_layer), as numpy
+    arrays (images x units)."""
     from core.model import dense
     from core.ops import relu
-    h1 = shared_first_layer(X, params)
     h2 = relu(dense(h1, params[2], params[3], params[3].shape[0]))
     return h1.asnumpy(), h2.asnumpy()
 
@@ -360,11 +360,10 @@ def run(task=PredictConfig(), mnist=None, should_stop=None):
     predict_steps = (0 if figures else task.repeats * task.num_samples) + 1
     if params is None:
         params = []
-        status = yield from _train(task.train, mnist, stop, params, predict_steps)
+        status, offset = yield from _train(task.train, mnist, stop, params, predict_steps)
         if status != "finished":
             return
         keep_net(task.train, params)
-        offset = _train_steps(task.train)
     else:
         offset = 0
         yield {"kind": "start", "total_batches": predict_steps, "cached": True}
@@ -389,22 +388,22 @@ def _done(status, message):
     return {"kind": "done", "status": status, "message": message}
 
 
-def _train_steps(cfg):
-    return math.ceil(cfg.train_size / cfg.batch_size) * cfg.epochs
-
-
 def _train(cfg, mnist, stop, params, predict_steps):
-    """Train cfg's net, passing on its progress; its parameters land in `params`. Returns the run's status."""
+    """Train cfg's net, passing on its progress; its parameters land in `params`.
+
+    Returns (the run's status, its number of training batches).
+    """
     from core.train import train
     for event in train(cfg, mnist, should_stop=stop, trained=params):
         if event["kind"] == "start":
+            train_steps = event["total_batches"]
             yield {"kind": "start", "total_batches": event["total_batches"] + predict_steps, "cached": False}
         elif event["kind"] in ("batch", "epoch"):
             yield {**event, "phase": "train"}
         elif event["kind"] == "done":
             if event["status"] != "finished":
                 yield _done(event["status"], event["message"])
-            return event["status"]
+            return event["status"], train_steps
 
 
 def _net_figures(task, mnist, params, stop, offset):
@@ -420,11 +419,11 @@ def _net_figures(task, mnist, params, stop, offset):
     accs = {t: [] for t in task.samples}
     mc = full
     every = max(1, task.repeats * task.num_samples // PROGRESS_EVENTS)
+    h1 = shared_first_layer(X, params)  # the full net's first layer, and every thinned net's before its dropout
     if not any(drop_probs):  # without dropout every thinned net is the full net: nothing to sample
         accs = {t: [full_acc] * task.repeats for t in task.samples}
     else:
         mx.random.seed(task.sample_seed)
-        h1 = shared_first_layer(X, params)
         for r in range(task.repeats):
             for t, total in running_sums(h1, params, drop_probs, task.num_samples):
                 if stop():
@@ -439,7 +438,7 @@ def _net_figures(task, mnist, params, stop, offset):
                     yield {"kind": "batch", "step": offset + step, "phase": "predict"}
     events = [{"kind": "averaging", "samples": t, "mc_test_acc": float(np.mean(accs[t])), "mc_test_accs": accs[t],
                "full_test_acc": full_acc, "test_size": task.test_size} for t in task.samples]
-    for layer, h in enumerate(hidden_activations(X, params), 1):
+    for layer, h in enumerate(hidden_activations(h1, params), 1):
         events.append({"kind": "activations", "layer": layer, **activation_stats(h)})
     events.append(weights_event(task.train, params[0].asnumpy(), list(range(UNITS_SHOWN))))
     full_np, mc_np = full.asnumpy(), mc.asnumpy()
@@ -478,10 +477,6 @@ def image_events(task, mnist, params, least_sure):
 
 # ---- the command line ---------------------------------------------------------------------------------------
 
-TRAIN_FLAGS = ("epochs", "batch_size", "lr", "drop_prob1", "drop_prob2", "seed", "train_size", "label_noise",
-               "inputs", "eval_size", "eval_every", "hidden1", "hidden2")  # as in python -m core.train
-
-
 def _int_list(text):
     import argparse
     try:
@@ -492,20 +487,8 @@ def _int_list(text):
 
 def parse_args(argv=None):
     """(PredictConfig, jsonl) from the command line; a bad value exits 2 with one line on stderr."""
-    import argparse
-
-    class OneLineParser(argparse.ArgumentParser):
-        def error(self, message):
-            self.exit(2, f"{self.prog}: error: {message}\n")
-
-    parser = OneLineParser(prog="python -m core.predict", description="Train the lesson's MLP, then compare the "
-                           "average of T sampled thinned nets with the full net and look inside it.")
-    for name in TRAIN_FLAGS:
-        p = PARAMS[name]
-        parser.add_argument("--" + name.replace("_", "-"), type=p.kind, default=getattr(TrainConfig(), name),
-                            help=p.help, choices=p.choices or None)
-    parser.add_argument("--drop-prob", type=float, default=None,
-                        help="Drop probability for both hidden layers (overrides the two flags above).")
+    parser = train_parser("python -m core.predict", "Train the lesson's MLP, then compare the average of T sampled "
+                          "thinned nets with the full net and look inside it.")
     parser.add_argument("--samples", type=_int_list, default=SAMPLES, help="Numbers of thinned nets averaged, "
                         "e.g. 1,10,50 (default: " + ",".join(map(str, SAMPLES)) + ").")
     parser.add_argument("--repeats", type=int, default=PARAMS["repeats"].default, help=PARAMS["repeats"].help)
@@ -515,14 +498,9 @@ def parse_args(argv=None):
                         help=PARAMS["sample_seed"].help)
     parser.add_argument("--jsonl", action="store_true", help="Print one JSON object per T and per hidden layer.")
     args = parser.parse_args(argv)
-    train = {name: getattr(args, name) for name in TRAIN_FLAGS}
-    if args.drop_prob is not None:
-        train.update(drop_prob1=args.drop_prob, drop_prob2=args.drop_prob)
-    try:
-        return PredictConfig(TrainConfig(**train), samples=args.samples, repeats=args.repeats,
-                             test_size=args.test_size, sample_seed=args.sample_seed), args.jsonl
-    except ValueError as err:
-        parser.exit(2, f"python -m core.predict: error: {err}\n")
+    return parser.checked(lambda: PredictConfig(TrainConfig(**train_values(args)), samples=args.samples,
+                                                repeats=args.repeats, test_size=args.test_size,
+                                                sample_seed=args.sample_seed)), args.jsonl
 
 
 def cli_line(event, jsonl):
@@ -558,4 +536,5 @@ def main(argv=None):
     return run_cli(run(task), show)
 
 if __name__ == "__main__":
+    use_every_core()  # before MXNet loads (main imports it)
     raise SystemExit(main())

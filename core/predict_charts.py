@@ -6,6 +6,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from core.memorize import time_left, waiting_or_ended
 from core.predict import SAMPLES, entropy
 
 NET_COLORS = ("#2b7bba", "#e6550d")  # the net with dropout, its twin without
@@ -37,12 +38,11 @@ def net_name(cfg):
 
 def status_text(name, job):
     """A progress line for one prediction job: waiting, training (epoch), sampling, or how it ended."""
-    if job.status == "queued":
-        return f"The net with {name}: waiting, place {job.position} in the queue"
-    if job.status != "running":
-        return f"The net with {name}: {job.status}" + ("" if job.status == "finished" else f" — {job.message}")
+    line = waiting_or_ended(f"The net with {name}", job)  # word for word as core.memorize's lines
+    if line:
+        return line
     last = next((e for e in reversed(job.events) if e["kind"] == "batch"), None)
-    eta = f", about {job.eta:.0f} s left" if job.eta is not None else ""
+    eta = time_left(job)
     if last is None:
         return f"The net with {name}: starting"
     if last.get("phase") == "train":

@@ -10,17 +10,15 @@ Events are plain dicts (they cross process boundaries and become JSON):
   {"kind": "done", "status": "finished" | "stopped" | "diverged", "message", "predictions"}
 """
 import math
-import os
 import time
 
 import numpy as np
 
-if __name__ == "__main__" and "OMP_NUM_THREADS" not in os.environ:
-    # Unset, MXNet would take half the processors (it assumes two hyperthreads per core); the command line
-    # gets every core it may use. Set before MXNet loads. (Runner workers set their own share.)
-    os.environ["OMP_NUM_THREADS"] = str(len(os.sched_getaffinity(0)))
+from core.config import TrainConfig, use_every_core
 
-from core.config import TrainConfig  # noqa: E402
+if __name__ == "__main__":
+    use_every_core()  # before MXNet loads
+
 from core.data import corrupt_inputs, noisy_labels, subset  # noqa: E402
 from core.model import STATIC, CountCorrect, Predict, SGDUpdate, TrainLoss, init_params, scale_pixels  # noqa: E402
 from core.mx import autograd, mx, nd  # noqa: E402
@@ -64,6 +62,18 @@ def as_net_input(X_bytes):
     return scale_pixels(X_bytes), False  # the same op, run once instead of once per epoch
 
 
+def net_inputs():
+    """as_net_input for one run, remembered per array: the training set, when it is also an evaluation set,
+    is scaled once rather than twice."""
+    done = {}  # id(X_bytes) -> (X_bytes, its net input); X_bytes is held so that its id stays its own
+
+    def net_input(X_bytes):
+        if id(X_bytes) not in done:
+            done[id(X_bytes)] = (X_bytes, as_net_input(X_bytes))
+        return done[id(X_bytes)][1]
+    return net_input
+
+
 def evaluate_accuracy(predict, X, y, batch_size=EVAL_BATCH):
     """Fraction of images in X whose predicted class equals y, in large batches, one sync at the end."""
     correct = nd.zeros((1,))
@@ -75,11 +85,11 @@ def evaluate_accuracy(predict, X, y, batch_size=EVAL_BATCH):
 class Accuracies:
     """Accuracy on each evaluation set: compiled counts over batches of up to EVAL_BATCH images, one sync."""
 
-    def __init__(self, loss_fn, sets, batch_size=EVAL_BATCH):
+    def __init__(self, loss_fn, sets, batch_size=EVAL_BATCH, net_input=as_net_input):
         counters = {}  # one compiled graph per input kind (uint8 pixels or scaled floats)
         self.batches, self.sizes = [], [len(y) for _, y in sets]
         for k, (X_bytes, y) in enumerate(sets):
-            X, pixels = as_net_input(X_bytes)
+            X, pixels = net_input(X_bytes)
             if pixels not in counters:
                 counters[pixels] = CountCorrect(loss_fn, pixels)
                 counters[pixels].hybridize(**STATIC)
@@ -107,13 +117,14 @@ def train(cfg=TrainConfig(), mnist=None, should_stop=None, trained=None):
         mnist = load_mnist()
     train_X, train_y, eval_sets = prepare(cfg, mnist)
     mx.random.seed(cfg.seed)
-    X, pixels = as_net_input(train_X)
+    net_input = net_inputs()
+    X, pixels = net_input(train_X)
     loss_fn = TrainLoss(init_params(cfg.seed, (cfg.hidden1, cfg.hidden2)), cfg.drop_probs, pixels)
     loss_fn.hybridize(**STATIC)
     weights = list(loss_fn.collect_params().values())
     params = [p.data() for p in weights]
     update = SGDUpdate(params, [p.grad() for p in weights], cfg.lr)  # ops.sgd_step, compiled
-    accuracies = Accuracies(loss_fn, eval_sets)
+    accuracies = Accuracies(loss_fn, eval_sets, net_input=net_input)  # eval_size 0: shares train_X's input
 
     n = len(train_y)
     batches_per_epoch = math.ceil(n / cfg.batch_size)
@@ -159,10 +170,8 @@ def train(cfg=TrainConfig(), mnist=None, should_stop=None, trained=None):
                    "train_acc": train_acc, "test_acc": test_acc, "seconds": time.perf_counter() - start}
     if trained is not None:
         trained.extend(p.copy() for p in params)
-    predict = Predict(loss_fn)
-    predict.hybridize(**STATIC)
     yield _done("finished", f"Finished {cfg.epochs} epochs.", cfg.epochs,
-                predictions=_predictions(predict, eval_sets[1]))
+                predictions=_predictions(Predict(loss_fn), eval_sets[1]))  # one call on 24 images: not compiled
 
 
 class MovingLoss:
@@ -195,32 +204,12 @@ def _predictions(predict, test_eval):
 
 def parse_args(argv=None):
     """The CLI's flags, checked against core.config; a bad value exits 2 with one line on stderr."""
-    import argparse
+    from core.config import train_parser, train_values
 
-    from core.config import PARAMS
-
-    class OneLineParser(argparse.ArgumentParser):
-        def error(self, message):
-            self.exit(2, f"{self.prog}: error: {message}\n")
-
-    parser = OneLineParser(prog="python -m core.train", description="Train the dropout lesson's MLP on MNIST.")
-    defaults = TrainConfig()
-    for name in ("epochs", "batch_size", "lr", "drop_prob1", "drop_prob2", "seed", "train_size",
-                 "label_noise", "inputs", "eval_size", "eval_every", "hidden1", "hidden2"):
-        p = PARAMS[name]
-        parser.add_argument("--" + name.replace("_", "-"), type=p.kind, default=getattr(defaults, name),
-                            help=p.help, choices=p.choices or None)
-    parser.add_argument("--drop-prob", type=float, default=None,
-                        help="Drop probability for both hidden layers (overrides the two flags above).")
+    parser = train_parser("python -m core.train", "Train the dropout lesson's MLP on MNIST.")
     parser.add_argument("--jsonl", action="store_true", help="Print one JSON object per epoch.")
     args = parser.parse_args(argv)
-    values = {k: v for k, v in vars(args).items() if k not in ("drop_prob", "jsonl")}
-    if args.drop_prob is not None:
-        values.update(drop_prob1=args.drop_prob, drop_prob2=args.drop_prob)
-    try:
-        return TrainConfig(**values), args.jsonl
-    except ValueError as err:
-        parser.exit(2, f"python -m core.train: error: {err}\n")
+    return parser.checked(lambda: TrainConfig(**train_values(args))), args.jsonl
 
 
 def run_cli(events, show):
