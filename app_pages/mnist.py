@@ -1,10 +1,7 @@
 """Lesson 2: the lesson's MLP trained on MNIST, its moving loss live, runs compared side by side."""
-import io
-
 import numpy as np
 import pandas as pd
 import streamlit as st
-from PIL import Image
 
 from core import charts
 from core.config import TrainConfig, from_values
@@ -132,18 +129,11 @@ def predictions_ui(job):
     wrong = sum(p != t for p, t in zip(done["predicted"], done["labels"]))
     st.caption(f"The first {len(done['labels'])} test images; {wrong} mistakes, marked with ✗.")
     captions = [f"{p} ✓" if p == t else f"{p} ✗ (true {t})" for p, t in zip(done["predicted"], done["labels"])]
-    st.image(digit_pngs((id(ui.get_runner()), job.id), done["images"]), caption=captions, width=64)
 
+    def digits():  # dark ink on white
+        return [255 - np.array(img, dtype=np.uint8).reshape(28, 28) for img in done["images"]]
 
-@st.cache_data(max_entries=128, show_spinner=False)
-def digit_pngs(run_key, _images):
-    """The run's test digits as PNG bytes (dark on light), encoded once per run for every session."""
-    pngs = []
-    for img in _images:
-        buffer = io.BytesIO()
-        Image.fromarray(255 - np.array(img, dtype=np.uint8).reshape(28, 28)).save(buffer, format="PNG")
-        pngs.append(buffer.getvalue())
-    return pngs
+    st.image(ui.pngs(ui.job_key(job), digits), caption=captions, width=64)
 
 
 def explain_ui():

@@ -105,8 +105,8 @@ def results_ui(jobs):
     if all(j.status == "finished" for j in jobs):
         named = list(zip(names, [j.events for j in jobs]))
         averaging_ui(named)
-        uncertainty_ui(named)
-        inside_ui(named)
+        uncertainty_ui(named, jobs[0])
+        inside_ui(named, jobs)
 
 
 def averaging_ui(named):
@@ -118,47 +118,51 @@ def averaging_ui(named):
         st.markdown(WHY_AVERAGE)
 
 
-def image_ui(names, per_net):
+def image_ui(names, per_net, job):
     """One image through both nets: the picture, the sampled distributions, the numbers."""
     left, right = st.columns([1, 4])
-    left.image(pc.picture(per_net[0]), caption=f"test image {per_net[0]['index']}, a {per_net[0]['label']}", width=112)
+    left.image(ui.pngs(ui.job_key(job, "digit"), lambda: [pc.picture(per_net[0])])[0],
+               caption=f"test image {per_net[0]['index']}, a {per_net[0]['label']}", width=112)
     right.altair_chart(pc.distribution_chart(*pc.class_frames(list(zip(names, per_net))), names), width="stretch")
     right.caption("Bars: the average of the T thinned nets; thin lines: each thinned net; diamonds: the full net.")
     st.markdown("\n".join(f"- {pc.image_sentence(n, e)}" for n, e in zip(names, per_net)))
 
 
-def uncertainty_ui(named):
+def uncertainty_ui(named, job):
+    """The thinned nets' votes; `job`: the first net's, whose pictures are shown (encoded once per job)."""
     st.header("2. Uncertainty: the thinned nets' votes")
     names = [name for name, _ in named]
     images = [pc.of_kind(events, "image") for _, events in named]
     turned = [[e for e in ims if e["role"] == "rotated"] for ims in images]
     digit, rotated, unsure = st.tabs(["The chosen digit", "The digit turned", "The least sure test images"])
     with digit:
-        image_ui(names, [next(e for e in ims if e["role"] == "digit") for ims in images])
+        image_ui(names, [next(e for e in ims if e["role"] == "digit") for ims in images], job)
     with rotated:
-        st.image([pc.picture(e) for e in turned[0]], caption=[f"{e['angle']}°" for e in turned[0]], width=56)
+        st.image(ui.pngs(ui.job_key(job, "turned"), lambda: [pc.picture(e) for e in turned[0]]),
+                 caption=[f"{e['angle']}°" for e in turned[0]], width=56)
         st.altair_chart(pc.rotation_chart(*pc.rotation_frames(turned[0], pc.rotation_classes(turned[0]))),
                         width="stretch")
         st.caption(f"With {names[0]}: a dot per thinned net, a line through their average.")
         st.altair_chart(pc.entropy_chart(pc.entropy_frame(list(zip(names, turned))), names), width="stretch")
     with unsure:
         least = [e for e in images[0] if e["role"] == "ambiguous"]
-        st.image([pc.picture(e) for e in least], caption=[f"#{e['index']}" for e in least], width=64)
+        st.image(ui.pngs(ui.job_key(job, "least"), lambda: [pc.picture(e) for e in least]),
+                 caption=[f"#{e['index']}" for e in least], width=64)
         st.dataframe(pc.least_sure_frame(named[0][1], *named[1]), hide_index=True)
         st.markdown(f"- {pc.outcome_sentence(*named[0])}\n- {pc.outcome_sentence(*named[1], key='full')}")
     with st.expander("What the spread does and does not tell", icon=":material/help:"):
         st.markdown(WHAT_SPREAD_MEANS)
 
 
-def inside_ui(named):
+def inside_ui(named, jobs):
     st.header("3. Inside the net")
     st.markdown(INSIDE)
     raw = st.toggle("Show the weights themselves (random start included)", key="raw_weights",
                     help="The speckle is the random start: pixels near the border are blank in every MNIST image, "
                     "so their weights never receive a gradient.")
-    for name, events in named:
+    for (name, events), job in zip(named, jobs):
         st.caption(f"First-layer units 0..{predict.UNITS_SHOWN - 1}, {name}")
-        st.image(pc.weight_pictures(events, raw), width=56)
+        st.image(ui.pngs(ui.job_key(job, "weights", raw), lambda: pc.weight_pictures(events, raw)), width=56)
     st.altair_chart(pc.activation_chart(pc.activation_frame(named), [name for name, _ in named]))
     st.markdown(pc.activation_sentence(named))
 

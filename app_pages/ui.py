@@ -5,6 +5,7 @@ a bad link value, so `fix_link` checks the raw values first against core.config,
 with clamped values, and returns notes that the page shows.
 """
 import atexit
+import io
 import os
 import threading
 import time
@@ -12,6 +13,7 @@ import uuid
 from urllib.parse import urlencode
 
 import streamlit as st
+from PIL import Image
 
 from core.config import PARAMS, parse_value
 from core.data import DataError, check_files
@@ -263,3 +265,23 @@ def guarded(page_main):
     except Exception as err:  # noqa: BLE001 - Streamlit's own rerun/stop signals are BaseExceptions
         st.error(f"Something went wrong on this page: {type(err).__name__}: {err}. "
                  "Reload the page; if it happens again, tell your teacher.", icon=":material/error:")
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def pngs(key, _pictures):
+    """PNG bytes of a job's pictures (2-D uint8 arrays), encoded once per key for every session.
+
+    key: what the pictures are, e.g. (runner, job id, which); _pictures(): makes them, on the first call only.
+    """
+    out = []
+    for picture in _pictures():
+        buffer = io.BytesIO()
+        Image.fromarray(picture).save(buffer, format="PNG")
+        out.append(buffer.getvalue())
+    return out
+
+
+def job_key(job, *which):
+    """A cache key for what a job produced: job ids restart with the runner (e.g. in tests)."""
+    return (id(get_runner()), job.id, *which)
+
