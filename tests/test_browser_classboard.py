@@ -40,5 +40,5 @@ def test_students_of_one_class_train_and_the_board_shows_their_runs(browser, pag
     expect(roster).to_contain_text("<b>Bo</b> [x](http://e.vil) (1)")  # shown as typed: no bold, no link
     expect(roster).to_contain_text("Ada (1)")
     assert page.locator("a[href='http://e.vil']").count() == 0
-    assert page.locator("[data-testid='stVegaLiteChart']").count() == 3
+    expect(page.locator("[data-testid='stVegaLiteChart']")).to_have_count(3, timeout=30_000)  # drawn after the counts
     expect(page.get_by_text(re.compile(r"^The class's best mean test accuracy is \d+\.\d% at p = "))).to_be_visible()
