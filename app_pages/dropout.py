@@ -46,11 +46,22 @@ def controls_ui():
             with col:
                 values[name] = ui.param_widget(st.number_input, name, label)
         rows, cols = values["rows"], values["cols"]
-        start = pd.DataFrame(np.arange(rows * cols, dtype=float).reshape(rows, cols)).rename(columns=str)
-        number = st.column_config.NumberColumn(min_value=-999, max_value=999, required=True)
-        edited = st.data_editor(start, key=f"values_{rows}x{cols}", column_config=dict.fromkeys(start, number))
-        st.caption("Edited values are not part of the shareable link; the shape, p and seed are.")
-    return values, edited.fillna(0).to_numpy(dtype=np.float32)
+        A = pd.DataFrame(np.arange(rows * cols, dtype=float).reshape(rows, cols)).rename(columns=str)
+        if st.toggle("Type my own values", key="edit_values"):  # drawn on request: see light_table
+            number = st.column_config.NumberColumn(min_value=-999, max_value=999, required=True)
+            A = st.data_editor(A, key=f"values_{rows}x{cols}", column_config=dict.fromkeys(A, number)).fillna(0)
+            st.caption("Edited values are not part of the shareable link; the shape, p and seed are.")
+    return values, A.to_numpy(dtype=np.float32)
+
+
+def light_table(container, M):
+    """A small matrix as a plain table, numbers as %g.
+
+    Interactive tables (and the code highlighter) load and start large browser modules: on this page they
+    cost about a third of every page load in a class's browser, so the page shows plain tables and draws the
+    editor and the source only when asked.
+    """
+    container.table(pd.DataFrame(M).rename(columns=str).style.format("{:g}"))
 
 
 def result_ui(A, kept, output, scale, drop_prob):
@@ -131,12 +142,14 @@ follow it is an approximation, a good one in practice.
 
 
 def code_ui(output, drop_prob, seed):
-    """The op's source beside its result on the current matrix."""
+    """The op's source beside its result on the current matrix (on request: see light_table)."""
     st.header("Show the code")
+    if not st.toggle("Show `dropout` and its result on this matrix", key="show_code"):
+        return
     code, result = st.columns([3, 2])
     code.code(compute("dropout_source"), language="python", wrap_lines=True)
     result.markdown(f"`dropout(A, {drop_prob:g})` after `mx.random.seed({seed})`:")
-    result.dataframe(pd.DataFrame(output).rename(columns=str), width="content")
+    light_table(result, output)
 
 
 def main():
@@ -152,7 +165,7 @@ def main():
     result_ui(A, kept, output, scale, p)
     with st.expander("Numbers: input and mask", icon=":material/table:"):
         for col, M in zip(st.columns(2), [A, kept.astype(int)]):
-            col.dataframe(pd.DataFrame(M).rename(columns=str), width="content")
+            light_table(col, M)
     scale_ui(A, p, seed)
     network_ui(p, seed)
     code_ui(output, p, seed)

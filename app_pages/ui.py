@@ -145,15 +145,20 @@ def param_widget(widget, name, label, default=None, **kwargs):
 
 
 def share_link_ui(values, defaults):
-    """An expander with a link that reproduces this page's setup (and its hidden controls)."""
+    """A switch that shows a link reproducing this page's setup (and its hidden controls).
+
+    A switch, not an expander: an expander's content is drawn even while closed, and the code box that
+    gives the link its copy button loads a large browser module on every page load.
+    """
+    if not st.toggle("Share this setup", key="share_link"):
+        return
     params = {k: _as_text(v) for k, v in values.items() if v != defaults.get(k)}
     if hidden():
         params["hide"] = ",".join(sorted(hidden()))
     url = (st.context.url or "") + ("?" + urlencode(params) if params else "")
-    with st.expander("Share this setup", icon=":material/link:"):
-        st.caption("Copy this link into the class chat; it opens the page with these settings. "
-                   "Add hide=name1,name2 to hide controls from students.")
-        st.code(url, language=None)
+    st.caption("Copy this link into the class chat; it opens the page with these settings. "
+               "Add hide=name1,name2 to hide controls from students.")
+    st.code(url, language=None)
 
 
 def jobs(ids):

@@ -28,9 +28,10 @@ def ok(at):
 
 
 def numbers(at):
-    """(input, mask, output) as the page shows them in its tables (the first table is the editor)."""
-    editor, A, kept, output = (d.value.to_numpy() for d in at.dataframe)
-    np.testing.assert_array_equal(editor, A)
+    """(input, mask, output) as the page shows them in its tables (the output's only once its code is shown)."""
+    if not at.toggle(key="show_code").value:
+        at.toggle(key="show_code").set_value(True).run(timeout=TIMEOUT)
+    A, kept, output = (t.value.to_numpy() for t in ok(at).table)
     return A, kept, output
 
 
@@ -47,10 +48,11 @@ def test_page_renders_with_the_lesson_defaults():
     at = ok(open_page())
     assert at.title[0].value == "Dropout playground"
     assert at.slider(key="drop_prob").value == 0.5 and at.number_input(key="seed").value == 1
+    assert len(at.get("vega_lite_chart")) == 5  # input, mask, output, convergence, net
+    assert not at.code and not at.dataframe  # the source, the link and the editor are drawn on request
     A, kept, output = numbers(at)
     np.testing.assert_array_equal(A, np.arange(20).reshape(5, 4))
     assert set(np.unique(kept)) <= {0, 1}
-    assert len(at.get("vega_lite_chart")) == 5  # input, mask, output, convergence, net
     assert metrics(at)["Scale on survivors, 1/(1 − p)"] == "2"
     assert "def dropout(" in at.code[0].value
     assert not at.warning
@@ -124,6 +126,18 @@ def test_shape_follows_rows_and_cols():
     np.testing.assert_array_equal(A, np.arange(6).reshape(3, 2))
     at.number_input(key="rows").set_value(10).run(timeout=TIMEOUT)
     assert numbers(ok(at))[2].shape == (10, 2)
+
+
+def test_the_value_editor_and_the_share_link_are_drawn_on_request():
+    at = ok(open_page(rows=3, cols=2, drop_prob="0.25"))
+    at.toggle(key="edit_values").set_value(True).run(timeout=TIMEOUT)
+    editor = ok(at).dataframe
+    assert len(editor) == 1
+    np.testing.assert_array_equal(editor[0].value.to_numpy(), np.arange(6).reshape(3, 2))
+    np.testing.assert_array_equal(numbers(at)[0], np.arange(6).reshape(3, 2))
+    at.toggle(key="share_link").set_value(True).run(timeout=TIMEOUT)
+    link = ok(at).code[-1].value
+    assert "rows=3" in link and "cols=2" in link and "drop_prob=0.25" in link
 
 
 @pytest.mark.parametrize("raw,value", [("abc", 0.5), ("-3", 0.0), ("7", 1.0), ("nan", 0.5)])
