@@ -59,5 +59,5 @@ def test_open_pages_set_the_class_size_that_paces_live_redraws(monkeypatch):
     assert ui.class_size() == ui.get_runner().watchers()
     AppTest.from_file(f"{ROOT}/streamlit_app.py", default_timeout=30).run()
     assert not viewers & set(ui._visits)  # ... and the next visit forgets them
-    assert [ui.tick_for(n) for n in (1, 10, 30, 40, 60, 100)] == [0.5, 0.5, 1.0, 1.0, 2.0, 3.0]
+    assert [ui.tick_for(n) for n in (1, 10, 11, 30, 80, 100)] == [0.5, 0.5, 2.0, 2.0, 2.0, 3.0]
     ui.class_size.clear()
