@@ -9,12 +9,6 @@ from core.config import PARAMS
 from app_pages import class_ui, ui
 
 
-def bounds(name):
-    """(min, max) of a setting, from core.config, typed for a number_input."""
-    p = PARAMS[name]
-    return p.kind(p.lo), p.kind(p.hi)
-
-
 def create_ui():
     """The form that starts a class experiment; on success the page switches to its board."""
     st.subheader("Start a class experiment")
@@ -24,11 +18,11 @@ def create_ui():
         values = st.text_input("Values to sweep (comma-separated)", ", ".join(f"{v:g}" for v in d.values),
                                key="new_values")
         left, mid, right = st.columns(3)
-        epochs = left.number_input("Epochs", *bounds("epochs"), d.epochs, key="new_epochs")
-        lr = mid.number_input("Learning rate", *bounds("lr"), d.lr, step=0.001, format="%.4f", key="new_lr")
+        epochs = left.number_input("Epochs", *PARAMS["epochs"].bounds(), d.epochs, key="new_epochs")
+        lr = mid.number_input("Learning rate", *PARAMS["lr"].bounds(), d.lr, step=0.001, format="%.4f", key="new_lr")
         if vary == "drop_prob":
-            fixed = {"train_size": right.number_input("Training images", *bounds("train_size"), d.train_size, 100,
-                                                      key="new_size")}
+            fixed = {"train_size": right.number_input("Training images", *PARAMS["train_size"].bounds(),
+                                                      d.train_size, 100, key="new_size")}
         else:
             fixed = {"drop_prob": right.slider("Drop probability 'with dropout'", 0.05, 0.95, d.drop_prob, 0.05,
                                                key="new_drop")}

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core import charts
 from core.config import TrainConfig, from_values
+from core.memorize import time_left
 from core.runner import QUEUED, RUNNING
 from app_pages import class_ui, ui
 
@@ -54,8 +55,8 @@ def status_ui(job):
                 "Identical setups share one run, so the defaults cost the class a single run.", icon=":material/hourglass_top:")
     elif job.status == RUNNING:
         done = job.steps_done / max(job.total_batches, 1) * job.config.epochs
-        eta = f", about {job.eta:.0f} s left" if job.eta is not None else ""
-        st.progress(job.progress, text=f"Epoch {min(int(done) + 1, job.config.epochs)} of {job.config.epochs}{eta}")
+        st.progress(job.progress, text=f"Epoch {min(int(done) + 1, job.config.epochs)} of {job.config.epochs}"
+                                       f"{time_left(job)}")
     elif job.status == "finished":
         final = job.of_kind("epoch")[-1]
         st.success(f"Finished in {job.elapsed:.1f} s: train accuracy {final['train_acc']:.2%}, "

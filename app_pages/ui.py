@@ -139,7 +139,7 @@ def param_widget(widget, name, label, default=None, **kwargs):
         return hidden_value(name, default)
     if getattr(widget, "__name__", "") in ("slider", "number_input"):  # also a column's col.slider
         kwargs.setdefault("step", p.step)
-        return widget(label, p.kind(p.lo), p.kind(p.hi), p.kind(default), key=name, help=p.help,
+        return widget(label, *p.bounds(), p.kind(default), key=name, help=p.help,
                       bind="query-params", **kwargs)
     return widget(label, key=name, help=p.help, bind="query-params", **kwargs)
 

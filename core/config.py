@@ -28,6 +28,10 @@ class Param:
     step: float = None
     choices: tuple = ()
 
+    def bounds(self):
+        """(lo, hi) typed as the value is, as a number widget takes them."""
+        return self.kind(self.lo), self.kind(self.hi)
+
 
 PARAMS = {
     "epochs": Param(int, 10, 1, 500, "Passes over the training set.", 1),

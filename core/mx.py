@@ -9,7 +9,7 @@ import numpy as np
 
 # MXNet times ~200 elementwise kernels at import to decide, per kernel and array size, whether OpenMP is worth it.
 # Off (its documented switch), imports are faster and the kernels use its default decision: measured with
-# `python -m core.bench`, lesson 3's run 10-15% faster and the lesson's run ~5% faster on 2 threads, with identical
+# `python -m core.bench`, lesson 3's run ~11% faster and the lesson's run ~5% faster on 2 threads, with identical
 # numbers. Set before MXNet loads; an explicit MXNET_USE_OPERATOR_TUNING wins.
 os.environ.setdefault("MXNET_USE_OPERATOR_TUNING", "0")
 
