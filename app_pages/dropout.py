@@ -3,6 +3,7 @@ import importlib
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from core import charts
@@ -61,7 +62,8 @@ def light_table(container, M):
     cost about a third of every page load in a class's browser, so the page shows plain tables and draws the
     editor and the source only when asked.
     """
-    container.table(pd.DataFrame(M).rename(columns=str).style.format("{:g}"))
+    # Strings in an Arrow table: a pandas Styler (for the %g) cost ~12 ms of every rerun, this ~1 ms.
+    container.table(pa.table({str(j): [f"{v:g}" for v in M[:, j]] for j in range(M.shape[1])}))
 
 
 def result_ui(A, kept, output, scale, drop_prob):
@@ -71,7 +73,7 @@ def result_ui(A, kept, output, scale, drop_prob):
     for col, chart in zip(st.columns(3), [charts.heatmap(A, "Input A", domain, cell=cell),
                                           charts.mask_heatmap(kept, "Mask: 1 kept, 0 dropped", cell=cell),
                                           charts.heatmap(output, "Output", domain, cell=cell)]):
-        col.altair_chart(chart, width="content")
+        col.vega_lite_chart(chart, width="content")
     n, k = kept.size, int(kept.sum())
     a, b, c = st.columns(3)
     a.metric("Scale on survivors, 1/(1 − p)", f"{scale:.4g}" if drop_prob < 1 else "0 (guarded)")
@@ -104,7 +106,7 @@ def scale_ui(A, drop_prob, seed):
                    "converges, because nothing of A survives to be averaged.", icon=":material/block:")
         return
     df = compute("convergence", A, drop_prob, seed)
-    st.altair_chart(charts.convergence_chart(df[df.mae > 0]), width="stretch")  # a log axis has no 0
+    st.vega_lite_chart(charts.convergence_chart(df[df.mae > 0]), width="stretch")  # a log axis has no 0
     first, last = df.iloc[0], df[df.series == df.series[0]].iloc[-1]
     st.caption(f"One draw is off by {first.mae:.3g} on average; {last.K:,} draws by {last.mae:.3g}, where "
                f"1/sqrt(K) predicts {first.mae / np.sqrt(last.K):.3g}. The averages are nested (K = 8 reuses "
@@ -125,7 +127,7 @@ def network_ui(drop_prob, seed):
     else:
         st.markdown("At prediction every unit is on, and nothing is rescaled.")
         nodes, edges = nodes.replace({"state": {"dropped": "kept"}}), edges.assign(active=True)
-    st.altair_chart(charts.network_chart(nodes, edges), width="stretch")
+    st.vega_lite_chart(charts.network_chart(nodes, edges), width="stretch")
     st.markdown(f"""
 Dropping a unit removes it with all its connections, so each mask picks one of $2^{{{n}}}$ thinned nets (one per
 on/off pattern of the {n} hidden units), all sharing the same weights; every training pass draws a new one.

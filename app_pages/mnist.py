@@ -1,6 +1,7 @@
 """Lesson 2: the lesson's MLP trained on MNIST, its moving loss live, runs compared side by side."""
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from core import charts
@@ -85,7 +86,9 @@ def runs_table_ui(jobs):
         rows.append({"run": label(j, jobs).split(" ")[0], **{k: getattr(j.config, k) for k in NAMES},
                      "status": j.status, "train acc": last.get("train_acc"), "test acc": last.get("test_acc"),
                      "gap": (last["train_acc"] - last["test_acc"]) if last else None, "seconds": round(j.elapsed, 1)})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+    # An Arrow table, not a DataFrame: this is drawn by every full rerun (a class's Train burst) and pandas'
+    # conversion made it the dearest element of the page.
+    st.dataframe(pa.Table.from_pylist(rows), hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="percent")
                                 for c in ("train acc", "test acc", "gap")})
 

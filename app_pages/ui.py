@@ -5,6 +5,7 @@ a bad link value, so `fix_link` checks the raw values first against core.config,
 with clamped values, and returns notes that the page shows.
 """
 import atexit
+import contextlib
 import io
 import os
 import threading
@@ -259,16 +260,64 @@ def wait_for_first_point(job, timeout=0.8):
     runner, deadline = get_runner(), time.monotonic() + timeout
     if class_size() > QUIET_CLASS:
         return
-    while time.monotonic() < deadline and not job.finished and not job.of_kind("batch"):
-        if job.status == "queued" and runner.busy_workers() == runner.max_workers:
-            return  # it has to wait its turn: show the queue position now
-        time.sleep(0.02)
+    with TURNS.stepped_out():  # a sleeping script lets the others run
+        while time.monotonic() < deadline and not job.finished and not job.of_kind("batch"):
+            if job.status == "queued" and runner.busy_workers() == runner.max_workers:
+                return  # it has to wait its turn: show the queue position now
+            time.sleep(0.02)
+
+
+class Turns:
+    """At most `slots` page scripts run at a time; the others wait for a turn (reentrant on one thread).
+
+    Streamlit runs every session's rerun on a thread of its own, and Python runs one thread at a time. When
+    a class presses Train within two seconds, a hundred reruns otherwise share the interpreter evenly with
+    each other and with the server's event loop: every one of them, and every page load in between, ends
+    only when the whole burst does. Taking turns, the reruns end in about the order they came, and the
+    event loop (page loads, messages to browsers) competes with `slots` threads instead of a hundred.
+    Two slots, not one: a script waiting on the database or the MXNet thread does not stop the others.
+    """
+
+    def __init__(self, slots):
+        self._free = threading.Semaphore(slots)
+        self._depth = threading.local()
+
+    @contextlib.contextmanager
+    def turn(self):
+        depth = getattr(self._depth, "n", 0)
+        if depth == 0:
+            self._free.acquire()
+        self._depth.n = depth + 1
+        try:
+            yield
+        finally:
+            self._depth.n = depth
+            if depth == 0:
+                self._free.release()
+
+    @contextlib.contextmanager
+    def stepped_out(self):
+        """Give this thread's turn to another script while it only waits (holding no lock anyone needs)."""
+        depth = getattr(self._depth, "n", 0)
+        if depth:
+            self._depth.n = 0
+            self._free.release()
+        try:
+            yield
+        finally:
+            if depth:
+                self._free.acquire()
+                self._depth.n = depth
+
+
+TURNS = Turns(2)
 
 
 def guarded(page_main):
-    """Run a page body; an unexpected error becomes a short message instead of a traceback."""
+    """Run a page body in its turn; an unexpected error becomes a short message instead of a traceback."""
     try:
-        page_main()
+        with TURNS.turn():
+            page_main()
     except Exception as err:  # noqa: BLE001 - Streamlit's own rerun/stop signals are BaseExceptions
         st.error(f"Something went wrong on this page: {type(err).__name__}: {err}. "
                  "Reload the page; if it happens again, tell your teacher.", icon=":material/error:")

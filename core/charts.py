@@ -1,4 +1,6 @@
-"""Altair chart builders: pure functions from tidy DataFrames to charts (no Streamlit here).
+"""Chart builders: pure functions from tidy data to Vega-Lite (no Streamlit here).
+
+Most are Altair charts; the dropout page's, drawn at every slider move, are Vega-Lite dicts (see NO_AXES).
 
 Live charts keep a fixed spec (fixed x domain, canvas renderer, no ARIA marks) so that, redrawn with
 more rows, the browser swaps the data in place instead of rebuilding the chart.
@@ -18,37 +20,54 @@ KEPT, DROPPED = "#2b7bba", "#d9d9d9"
 RUN_COLORS = "tableau10"  # clearly different colours for runs compared side by side
 
 
-def matrix_frame(M, fmt="{:.3g}"):
-    """A 2-D array as rows of (row, col, value, label)."""
+# The dropout page's charts are Vega-Lite specs written as dicts, their rows as Arrow tables in named datasets
+# (st.vega_lite_chart sends them as they are). Building and validating the same charts with Altair cost
+# ~20 ms each, ~100 ms of every rerun of that page (a slider move); these cost well under 1 ms. The tests
+# validate every spec against Vega-Lite's schema (with Altair), once, instead of at every rerun.
+NO_AXES = {"x": {"field": "col", "type": "ordinal", "axis": None}, "y": {"field": "row", "type": "ordinal", "axis": None}}
+
+
+def matrix_table(M, fmt="{:.3g}"):
+    """A 2-D array as Arrow rows of (row, col, value, label)."""
     rows, cols = np.indices(M.shape)
-    return pd.DataFrame({"row": rows.ravel(), "col": cols.ravel(), "value": M.ravel().astype(float),
-                         "label": [fmt.format(v) for v in M.ravel()]})
+    values = M.ravel().astype(float)
+    return pa.table({"row": rows.ravel(), "col": cols.ravel(), "value": values,
+                     "label": [fmt.format(v) for v in values]})
+
+
+def _cells(table, title, shape, cell, layers):
+    """A layered spec of one matrix's cells, `cell` pixels each."""
+    return {"datasets": {"cells": table}, "data": {"name": "cells"}, "title": title,
+            "width": cell * shape[1], "height": cell * shape[0], "encoding": NO_AXES, "layer": layers}
 
 
 def heatmap(M, title, domain=None, scheme="blues", fmt="{:.3g}", cell=44):
     """A matrix as coloured cells with each value written in its cell."""
-    df = matrix_frame(M, fmt)
-    lo, hi = domain or (float(df.value.min()), float(df.value.max()) or 1.0)
-    df["ink"] = np.where(df.value > lo + 0.6 * (hi - lo), "white", "black")  # readable on dark cells
-    # Channel classes (alt.Text(...), not "label:N") spare Altair a slow schema lookup per shorthand.
-    # The data sits on the layer, not on each part: Altair then skips comparing the parts' data.
-    base = alt.Chart().encode(x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None))
-    rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("value:Q", scale=alt.Scale(scheme=scheme, domain=[lo, hi]), legend=None),
-        tooltip=[alt.Tooltip("row:O"), alt.Tooltip("col:O"), alt.Tooltip("value:Q")])
-    text = base.mark_text(fontSize=13).encode(text=alt.Text("label:N"), fill=alt.Fill("ink:N", scale=None))
-    return alt.layer(rect, text, data=df, title=title, width=cell * M.shape[1], height=cell * M.shape[0])
+    table = matrix_table(M, fmt)
+    values = table["value"].to_numpy()
+    lo, hi = domain or (float(values.min()), float(values.max()) or 1.0)
+    table = table.append_column("ink", pa.array(np.where(values > lo + 0.6 * (hi - lo), "white", "black")))  # readable on dark cells
+    rect = {"mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
+            "encoding": {"color": {"field": "value", "type": "quantitative", "legend": None,
+                                   "scale": {"scheme": scheme, "domain": [lo, hi]}},
+                         "tooltip": [{"field": "row", "type": "ordinal"}, {"field": "col", "type": "ordinal"},
+                                     {"field": "value", "type": "quantitative"}]}}
+    text = {"mark": {"type": "text", "fontSize": 13},
+            "encoding": {"text": {"field": "label", "type": "nominal"},
+                         "fill": {"field": "ink", "type": "nominal", "scale": None}}}
+    return _cells(table, title, M.shape, cell, [rect, text])
 
 
 def mask_heatmap(mask, title, cell=44):
     """A keep/drop mask: kept cells (1) blue, dropped cells (0) grey."""
-    df = matrix_frame(mask.astype(float), "{:.0f}")
-    df["state"] = np.where(df.value > 0, "kept", "dropped")
-    base = alt.Chart().encode(x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None))
-    rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
-        color=alt.Color("state:N", scale=alt.Scale(domain=["kept", "dropped"], range=[KEPT, DROPPED]), legend=None))
-    text = base.mark_text(fontSize=13, color="black").encode(text=alt.Text("label:N"))
-    return alt.layer(rect, text, data=df, title=title, width=cell * mask.shape[1], height=cell * mask.shape[0])
+    table = matrix_table(mask.astype(float), "{:.0f}")
+    table = table.append_column("state", pa.array(np.where(table["value"].to_numpy() > 0, "kept", "dropped")))
+    rect = {"mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
+            "encoding": {"color": {"field": "state", "type": "nominal", "legend": None,
+                                   "scale": {"domain": ["kept", "dropped"], "range": [KEPT, DROPPED]}}}}
+    text = {"mark": {"type": "text", "fontSize": 13, "color": "black"},
+            "encoding": {"text": {"field": "label", "type": "nominal"}}}
+    return _cells(table, title, mask.shape, cell, [rect, text])
 
 
 def convergence_chart(df):
@@ -58,29 +77,36 @@ def convergence_chart(df):
     """
     ks = [int(df.K.min()), int(df.K.max())]
     ticks = [4 ** i for i in range(12) if ks[0] <= 4 ** i <= ks[1]]  # 1, 4, 16, ...: one tick per factor 4
-    return alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=20)).encode(
-        x=alt.X("K:Q", scale=alt.Scale(type="log", domain=ks, nice=False), axis=alt.Axis(values=ticks, format=","),
-                title="draws averaged (K)"),
-        y=alt.Y("mae:Q", scale=alt.Scale(type="log"), title="mean |average - input|"),
-        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
-        strokeDash=alt.StrokeDash("series:N", title=None, legend=alt.Legend(orient="bottom")),  # merges with colour
-        tooltip=[alt.Tooltip("K:Q"), alt.Tooltip("mae:Q", format=".4f"), alt.Tooltip("series:N")]
-    ).properties(height=280)
+    legend = {"field": "series", "type": "nominal", "title": None, "legend": {"orient": "bottom"}}
+    return {"datasets": {"errors": pa.Table.from_pandas(df[["K", "mae", "series"]], preserve_index=False)},
+            "data": {"name": "errors"}, "height": 280, "mark": {"type": "line", "point": {"size": 20}},
+            "encoding": {
+                "x": {"field": "K", "type": "quantitative", "title": "draws averaged (K)",
+                      "scale": {"type": "log", "domain": ks, "nice": False}, "axis": {"values": ticks, "format": ","}},
+                "y": {"field": "mae", "type": "quantitative", "scale": {"type": "log"}, "title": "mean |average - input|"},
+                "color": legend, "strokeDash": legend,  # one legend: the same field on both channels
+                "tooltip": [{"field": "K", "type": "quantitative"}, {"field": "mae", "type": "quantitative", "format": ".4f"},
+                            {"field": "series", "type": "nominal"}]}}
 
 
 def network_chart(nodes, edges):
-    """A small net drawn as circles and lines; nodes: x, y, state; edges: x, y, x2, y2, active."""
+    """A small net drawn as circles and lines; nodes: x, y, state, layer, unit; edges: x, y, x2, y2, active."""
     states = ["input", "kept", "dropped", "output"]
     colors = ["#888888", KEPT, DROPPED, "#e6550d"]
-    lines = alt.Chart(edges.assign(opacity=np.where(edges.active, 0.6, 0.06))).mark_rule(color="#555555").encode(
-        x=alt.X("x:Q", axis=None), y=alt.Y("y:Q", axis=None), x2=alt.X2("x2:Q"), y2=alt.Y2("y2:Q"),
-        opacity=alt.Opacity("opacity:Q", scale=None))
-    dots = alt.Chart(nodes).mark_circle(size=420, stroke="black", strokeWidth=1, opacity=1).encode(
-        x=alt.X("x:Q"), y=alt.Y("y:Q"),
-        color=alt.Color("state:N", scale=alt.Scale(domain=states, range=colors),
-                        legend=alt.Legend(orient="bottom", title=None)),
-        tooltip=[alt.Tooltip("layer:N"), alt.Tooltip("unit:Q"), alt.Tooltip("state:N")])
-    return alt.layer(lines, dots, height=260, view=alt.ViewBackground(stroke=None))
+    lines = pa.Table.from_pandas(edges, preserve_index=False).append_column(
+        "opacity", pa.array(np.where(edges.active.to_numpy(), 0.6, 0.06)))
+    dots = pa.Table.from_pandas(nodes, preserve_index=False)
+    return {"datasets": {"edges": lines, "nodes": dots}, "height": 260, "view": {"stroke": None}, "layer": [
+        {"data": {"name": "edges"}, "mark": {"type": "rule", "color": "#555555"},
+         "encoding": {"x": {"field": "x", "type": "quantitative", "axis": None}, "x2": {"field": "x2"},
+                      "y": {"field": "y", "type": "quantitative", "axis": None}, "y2": {"field": "y2"},
+                      "opacity": {"field": "opacity", "type": "quantitative", "scale": None}}},
+        {"data": {"name": "nodes"}, "mark": {"type": "circle", "size": 420, "stroke": "black", "strokeWidth": 1, "opacity": 1},
+         "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"},
+                      "color": {"field": "state", "type": "nominal", "legend": {"orient": "bottom", "title": None},
+                                "scale": {"domain": states, "range": colors}},
+                      "tooltip": [{"field": "layer", "type": "nominal"}, {"field": "unit", "type": "quantitative"},
+                                  {"field": "state", "type": "nominal"}]}}]}
 
 
 def _chart(df):

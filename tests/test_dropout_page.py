@@ -31,7 +31,7 @@ def numbers(at):
     """(input, mask, output) as the page shows them in its tables (the output's only once its code is shown)."""
     if not at.toggle(key="show_code").value:
         at.toggle(key="show_code").set_value(True).run(timeout=TIMEOUT)
-    A, kept, output = (t.value.to_numpy() for t in ok(at).table)
+    A, kept, output = (t.value.to_numpy().astype(float) for t in ok(at).table)  # shown as %g text
     return A, kept, output
 
 
@@ -101,6 +101,8 @@ def test_output_is_mask_times_input_times_scale_at_any_p():
     at = move(open_page(), 0.3)
     A, kept, output = numbers(at)
     np.testing.assert_allclose(output, kept * A / 0.7, rtol=1e-5)
+    shown = at.table[2].value.to_numpy()  # the output as students read it: %g, not 0.0000 or 1.4285714
+    assert {f"{v:g}" for v in output.ravel()} == set(shown.ravel()) and "0" in shown
     assert metrics(at)["Scale on survivors, 1/(1 − p)"] == "1.429"
 
 
