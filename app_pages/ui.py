@@ -5,9 +5,9 @@ a bad link value, so `fix_link` checks the raw values first against core.config,
 with clamped values, and returns notes that the page shows.
 """
 import atexit
-import contextlib
 import io
 import os
+import sys
 import threading
 import time
 import uuid
@@ -20,6 +20,7 @@ from core.config import PARAMS, parse_value
 from core.data import DataError, check_files
 from core.runner import Runner
 from core.runner.jobs import make_backend
+from app_pages.turns import Turns
 
 
 @st.cache_resource(show_spinner="Starting the training workers...")
@@ -204,7 +205,7 @@ def fragment(body, run_every):
 
     A timed rerun calls only the fragment, never the page's main, so the fragment needs its own guard.
     """
-    st.fragment(lambda: guarded(body), run_every=run_every)()
+    st.fragment(lambda: guarded(body, background=run_every is not None), run_every=run_every)()
 
 
 OPEN_S = 1800  # a page drawn this recently counts as open (a lesson's length: an idle tab does not rerun)
@@ -267,56 +268,17 @@ def wait_for_first_point(job, timeout=0.8):
             time.sleep(0.02)
 
 
-class Turns:
-    """At most `slots` page scripts run at a time; the others wait for a turn (reentrant on one thread).
-
-    Streamlit runs every session's rerun on a thread of its own, and Python runs one thread at a time. When
-    a class presses Train within two seconds, a hundred reruns otherwise share the interpreter evenly with
-    each other and with the server's event loop: every one of them, and every page load in between, ends
-    only when the whole burst does. Taking turns, the reruns end in about the order they came, and the
-    event loop (page loads, messages to browsers) competes with `slots` threads instead of a hundred.
-    Two slots, not one: a script waiting on the database or the MXNet thread does not stop the others.
-    """
-
-    def __init__(self, slots):
-        self._free = threading.Semaphore(slots)
-        self._depth = threading.local()
-
-    @contextlib.contextmanager
-    def turn(self):
-        depth = getattr(self._depth, "n", 0)
-        if depth == 0:
-            self._free.acquire()
-        self._depth.n = depth + 1
-        try:
-            yield
-        finally:
-            self._depth.n = depth
-            if depth == 0:
-                self._free.release()
-
-    @contextlib.contextmanager
-    def stepped_out(self):
-        """Give this thread's turn to another script while it only waits (holding no lock anyone needs)."""
-        depth = getattr(self._depth, "n", 0)
-        if depth:
-            self._depth.n = 0
-            self._free.release()
-        try:
-            yield
-        finally:
-            if depth:
-                self._free.acquire()
-                self._depth.n = depth
+TURNS = Turns(2)  # two, not one: a script waiting on the database or the MXNet thread does not stop the rest
+# The event loop (page loads, every message to a browser) needs the interpreter for a moment many times per
+# message; while a script computes, each of those waits up to the switch interval (5 ms by default).
+sys.setswitchinterval(0.001)
 
 
-TURNS = Turns(2)
-
-
-def guarded(page_main):
-    """Run a page body in its turn; an unexpected error becomes a short message instead of a traceback."""
+def guarded(page_main, background=False):
+    """Run a page body in its turn (see app_pages.turns); an unexpected error becomes a short message
+    instead of a traceback. background: a live redraw, which lets waiting page runs go first."""
     try:
-        with TURNS.turn():
+        with TURNS.turn(background):
             page_main()
     except Exception as err:  # noqa: BLE001 - Streamlit's own rerun/stop signals are BaseExceptions
         st.error(f"Something went wrong on this page: {type(err).__name__}: {err}. "

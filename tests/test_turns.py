@@ -1,0 +1,79 @@
+"""Page scripts take turns: never more than the slots at once, page runs before live redraws, nested turns."""
+import threading
+import time
+
+from app_pages.turns import Turns
+
+LIMIT = 10  # seconds: a thread still blocked after this is a deadlock
+
+
+def wait_until(condition):
+    deadline = time.monotonic() + LIMIT
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+def start(target, *args):
+    thread = threading.Thread(target=target, args=args, daemon=True)
+    thread.start()
+    return thread
+
+
+def finish(threads):
+    for thread in threads:
+        thread.join(LIMIT)
+        assert not thread.is_alive(), "a thread never got its turn"
+
+
+def test_no_more_than_the_slots_run_at_once():
+    turns, lock, running, most = Turns(2), threading.Lock(), [0], [0]
+
+    def script():
+        with turns.turn():
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            time.sleep(0.02)
+            with lock:
+                running[0] -= 1
+
+    finish([start(script) for _ in range(8)])
+    assert most[0] == 2
+
+
+def test_waiting_page_runs_go_before_an_earlier_redraw_and_in_order():
+    turns, order = Turns(1), []
+
+    def script(name, background):
+        with turns.turn(background):
+            order.append(name)
+
+    with turns.turn():  # the only slot is taken while they line up
+        with turns.turn():  # nested on one thread: no second slot needed
+            pass
+        threads = [start(script, "redraw", True)]
+        wait_until(lambda: len(turns._waiting[1]) == 1)
+        for name in ("page 1", "page 2"):
+            threads.append(start(script, name, False))
+            wait_until(lambda: len(turns._waiting[0]) == len(threads) - 1)
+    finish(threads)
+    assert order == ["page 1", "page 2", "redraw"]
+
+
+def test_stepping_out_lets_another_script_run_and_takes_the_turn_back():
+    turns, order = Turns(1), []
+
+    def other():
+        with turns.turn():
+            order.append("other")
+
+    with turns.turn():
+        thread = start(other)
+        wait_until(lambda: len(turns._waiting[0]) == 1)
+        with turns.stepped_out():
+            finish([thread])
+        order.append("back")
+    assert order == ["other", "back"]
+    with turns.turn():  # the slot was returned
+        pass
