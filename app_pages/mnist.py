@@ -8,7 +8,7 @@ from core import charts
 from core.config import TrainConfig, from_values
 from core.memorize import time_left
 from core.runner import QUEUED, RUNNING
-from app_pages import class_ui, ui
+from app_pages import class_ui, turns, ui
 
 NAMES = ["epochs", "batch_size", "lr", "drop_prob1", "drop_prob2", "seed", "train_size"]
 DEFAULTS = {name: getattr(TrainConfig(), name) for name in NAMES}
@@ -188,4 +188,5 @@ def main():
     ui.share_link_ui(values, DEFAULTS)
 
 
-ui.guarded(main)
+# Train is what a whole class presses at once: its reruns let page loads and slider moves go first.
+ui.guarded(main, turns.BULK if st.session_state.get("train") else None)

@@ -1,16 +1,21 @@
-"""Page scripts take turns: at most a few run at once, the others wait in line, live redraws last.
+"""Page scripts take turns: at most a few run at once, the others wait in line, most urgent first.
 
 Streamlit runs every session's rerun on a thread of its own, and Python runs one thread at a time. When a class
 presses Train within two seconds, a hundred reruns otherwise share the interpreter evenly with each other and
 with the server's event loop: every one of them, and every page load in between, ends only when the whole
 burst does. Taking turns, the reruns end in about the order they came, and the event loop (page loads,
-messages to browsers) competes with a couple of threads instead of a hundred. A live chart's timed redraw is
-background work: it waits while any page run (a page load, a slider move, Train) is waiting, so the people
-waiting on a page go first and a redraw comes a moment later.
+messages to browsers) competes with a couple of threads instead of a hundred.
+
+Waiting runs go in order of urgency, then of arrival: PAGE (a page opened, a slider moved: a person waits for
+the page to appear), BULK (what a class does all at once: Train, and the full redraw when a run ends), REDRAW
+(a live chart's timed redraw, which can come a moment later).
 """
 import collections
 import contextlib
 import threading
+
+
+PAGE, BULK, REDRAW = 0, 1, 2
 
 
 class Turns:
@@ -19,17 +24,17 @@ class Turns:
     def __init__(self, slots):
         self._lock = threading.Lock()
         self._free = slots
-        self._waiting = (collections.deque(), collections.deque())  # (page runs, background), oldest first
+        self._waiting = tuple(collections.deque() for _ in (PAGE, BULK, REDRAW))  # by urgency, oldest first
         self._depth = threading.local()
 
-    def _acquire(self, background):
+    def _acquire(self, urgency):
         with self._lock:
-            if self._free and not self._waiting[0] and not (background and self._waiting[1]):
+            if self._free and not any(self._waiting[:urgency + 1]):
                 self._free -= 1
                 return
             baton = threading.Lock()
             baton.acquire()
-            self._waiting[background].append(baton)
+            self._waiting[urgency].append(baton)
         baton.acquire()  # released by _release, which hands this thread the slot directly
 
     def _release(self):
@@ -41,10 +46,10 @@ class Turns:
             self._free += 1
 
     @contextlib.contextmanager
-    def turn(self, background=False):
+    def turn(self, urgency=PAGE):
         depth = getattr(self._depth, "n", 0)
         if depth == 0:
-            self._acquire(background)
+            self._acquire(urgency)
         self._depth.n = depth + 1
         try:
             yield
@@ -64,5 +69,5 @@ class Turns:
             yield
         finally:
             if depth:
-                self._acquire(False)
+                self._acquire(PAGE)  # it was already running: back to the front
                 self._depth.n = depth

@@ -20,6 +20,7 @@ from core.config import PARAMS, parse_value
 from core.data import DataError, check_files
 from core.runner import Runner
 from core.runner.jobs import make_backend
+from app_pages import turns
 from app_pages.turns import Turns
 
 
@@ -194,6 +195,7 @@ def live_ui(get_jobs, draw, running=None):
     def body():
         now = get_jobs()
         if not any_running(now):
+            st.session_state["_run_ended"] = True  # a class's runs end together: their redraws wait for page loads
             st.rerun(scope="app")  # the full rerun draws the final state: not drawn here first as well
         draw(now)
 
@@ -205,7 +207,7 @@ def fragment(body, run_every):
 
     A timed rerun calls only the fragment, never the page's main, so the fragment needs its own guard.
     """
-    st.fragment(lambda: guarded(body, background=run_every is not None), run_every=run_every)()
+    st.fragment(lambda: guarded(body, turns.REDRAW if run_every else turns.PAGE), run_every=run_every)()
 
 
 OPEN_S = 1800  # a page drawn this recently counts as open (a lesson's length: an idle tab does not rerun)
@@ -274,11 +276,14 @@ TURNS = Turns(2)  # two, not one: a script waiting on the database or the MXNet 
 sys.setswitchinterval(0.001)
 
 
-def guarded(page_main, background=False):
-    """Run a page body in its turn (see app_pages.turns); an unexpected error becomes a short message
-    instead of a traceback. background: a live redraw, which lets waiting page runs go first."""
+def guarded(page_main, urgency=None):
+    """Run a page body in its turn (app_pages.turns); an unexpected error becomes a short message instead of
+    a traceback. urgency: turns.PAGE, BULK or REDRAW; default PAGE, or BULK for the redraw after a run ended."""
+    ended = urgency != turns.REDRAW and st.session_state.pop("_run_ended", False)
+    if urgency is None:
+        urgency = turns.BULK if ended else turns.PAGE
     try:
-        with TURNS.turn(background):
+        with TURNS.turn(urgency):
             page_main()
     except Exception as err:  # noqa: BLE001 - Streamlit's own rerun/stop signals are BaseExceptions
         st.error(f"Something went wrong on this page: {type(err).__name__}: {err}. "

@@ -1,8 +1,8 @@
-"""Page scripts take turns: never more than the slots at once, page runs before live redraws, nested turns."""
+"""Page scripts take turns: never more than the slots at once, by urgency then arrival, nested turns."""
 import threading
 import time
 
-from app_pages.turns import Turns
+from app_pages.turns import BULK, PAGE, REDRAW, Turns
 
 LIMIT = 10  # seconds: a thread still blocked after this is a deadlock
 
@@ -42,23 +42,23 @@ def test_no_more_than_the_slots_run_at_once():
     assert most[0] == 2
 
 
-def test_waiting_page_runs_go_before_an_earlier_redraw_and_in_order():
+def test_waiting_runs_go_by_urgency_then_by_arrival():
     turns, order = Turns(1), []
 
-    def script(name, background):
-        with turns.turn(background):
+    def script(name, urgency):
+        with turns.turn(urgency):
             order.append(name)
 
+    threads = []
     with turns.turn():  # the only slot is taken while they line up
         with turns.turn():  # nested on one thread: no second slot needed
             pass
-        threads = [start(script, "redraw", True)]
-        wait_until(lambda: len(turns._waiting[1]) == 1)
-        for name in ("page 1", "page 2"):
-            threads.append(start(script, name, False))
-            wait_until(lambda: len(turns._waiting[0]) == len(threads) - 1)
+        for name, urgency in (("redraw", REDRAW), ("train 1", BULK), ("page 1", PAGE), ("train 2", BULK),
+                              ("page 2", PAGE)):
+            threads.append(start(script, name, urgency))
+            wait_until(lambda: sum(map(len, turns._waiting)) == len(threads))
     finish(threads)
-    assert order == ["page 1", "page 2", "redraw"]
+    assert order == ["page 1", "page 2", "train 1", "train 2", "redraw"]
 
 
 def test_stepping_out_lets_another_script_run_and_takes_the_turn_back():
