@@ -294,6 +294,9 @@ def guarded(page_main, urgency=None):
 def pngs(key, _pictures):
     """PNG bytes of a job's pictures (2-D uint8 arrays), encoded once per key for every session.
 
+    Draw them with st.image(..., output_format="PNG"): on "auto" Streamlit re-encodes a PNG without an
+    alpha channel as a JPEG at every rerun (~1 ms per picture, and blurred digits).
+
     key: what the pictures are, e.g. (runner, job id, which); _pictures(): makes them, on the first call only.
     """
     out = []
