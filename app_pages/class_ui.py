@@ -53,9 +53,24 @@ def get_recorder(attach=False):
     return recorder.attach(ui.get_runner()) if attach else recorder
 
 
-@st.cache_data(ttl=1, show_spinner=False, max_entries=100)
+def database(call, *args, **kwargs):
+    """call(*args, **kwargs) on the class database with this script out of its turn (app_pages.turns).
+
+    A slow or unreachable database (PostgreSQL's connect timeout is 5 s) then holds up this page only, not
+    every page of the server. Every database call a page makes goes through here (class_view too), so no
+    script holding a turn ever waits on one that waits on the database.
+    """
+    with ui.TURNS.stepped_out():
+        return call(*args, **kwargs)
+
+
 def class_view(url, code):
     """Everything the board and the banners show of a class, read at most once a second for all sessions."""
+    return database(_class_view, url, code)
+
+
+@st.cache_data(ttl=1, show_spinner=False, max_entries=100)
+def _class_view(url, code):
     try:
         info, rows, joined = _board(url).snapshot(code)
     except UnknownClass:
@@ -65,6 +80,9 @@ def class_view(url, code):
     points, curves = results.frames(info.setup, rows)
     return {"info": info, "points": points, "curves": curves, "joined": joined,
             "covered": results.coverage(info.setup, points), "findings": results.findings(info.setup, points)}
+
+
+class_view.clear = _class_view.clear  # a page that just changed a class shows it at once
 
 
 def export_csv(code):
@@ -187,7 +205,7 @@ def _join(code, student, token, info, reachable):
         cell, ok = (joined["cell"] if joined else None), False  # joined (and given a value) once it is back
         if reachable:
             try:
-                cell, ok = get_board().join(code, token, student), True
+                cell, ok = database(get_board().join, code, token, student), True
             except (BoardUnavailable, UnknownClass):
                 pass
         if joined is None:

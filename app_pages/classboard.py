@@ -36,7 +36,7 @@ def create_ui():
         try:
             setup = Setup(vary=vary, values=parse_values(values, vary), epochs=int(epochs), lr=float(lr),
                           assign=assign, **fixed)
-            new = class_ui.get_board().create_class(setup, code=code.strip() or None)
+            new = class_ui.database(class_ui.get_board().create_class, setup, code=code.strip() or None)
         except (BadCode, ClassExists, ValueError, BoardUnavailable) as err:
             st.error(f"The class was not started: {str(err)[:200]}", icon=":material/error:")
             return
@@ -119,10 +119,10 @@ def teacher_ui(code, info, view):
         todo = class_ui.get_recorder(attach=True).fill_gaps(ui.get_runner(), code, info.setup, list(tried))
         st.toast(f"{len(todo)} server runs queued." if todo else "Every value already has a run (or one training).")
     if cols[1].button("Close the class", key="close_class", icon=":material/lock:", disabled=info.closed):
-        change(lambda: class_ui.get_board().close_class(code))
+        change(lambda: class_ui.database(class_ui.get_board().close_class, code))
     confirm = cols[2].checkbox("Yes, delete all runs", key="confirm_clear")
     if cols[2].button("Clear the runs", key="clear_class", icon=":material/delete:", disabled=not confirm):
-        change(lambda: class_ui.get_board().clear_class(code))
+        change(lambda: class_ui.database(class_ui.get_board().clear_class, code))
     if cols[3].button("Start a new class", key="new_class_button", icon=":material/add:"):
         del st.query_params["class"]
         st.rerun()
