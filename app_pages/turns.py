@@ -27,14 +27,15 @@ class Turns:
         self._waiting = tuple(collections.deque() for _ in (PAGE, BULK, REDRAW))  # by urgency, oldest first
         self._depth = threading.local()
 
-    def _acquire(self, urgency):
+    def _acquire(self, urgency, first=False):
         with self._lock:
             if self._free and not any(self._waiting[:urgency + 1]):
                 self._free -= 1
                 return
             baton = threading.Lock()
             baton.acquire()
-            self._waiting[urgency].append(baton)
+            line = self._waiting[urgency]
+            line.appendleft(baton) if first else line.append(baton)
         baton.acquire()  # released by _release, which hands this thread the slot directly
 
     def _release(self):
@@ -69,5 +70,5 @@ class Turns:
             yield
         finally:
             if depth:
-                self._acquire(PAGE)  # it was already running: back to the front
+                self._acquire(PAGE, first=True)  # it was already running: first in line
                 self._depth.n = depth

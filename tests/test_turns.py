@@ -77,3 +77,37 @@ def test_stepping_out_lets_another_script_run_and_takes_the_turn_back():
     assert order == ["other", "back"]
     with turns.turn():  # the slot was returned
         pass
+
+
+def test_a_script_back_from_stepping_out_goes_before_those_that_came_meanwhile():
+    turns, order = Turns(1), []
+    out, back, holding, hold = (threading.Event() for _ in range(4))
+
+    def stepper():
+        with turns.turn():
+            with turns.stepped_out():
+                out.set()
+                back.wait(LIMIT)
+            order.append("stepper")
+
+    def holder():
+        with turns.turn():
+            holding.set()
+            hold.wait(LIMIT)
+            order.append("holder")
+
+    def page():
+        with turns.turn():
+            order.append("page")
+
+    threads = [start(stepper)]
+    out.wait(LIMIT)
+    threads.append(start(holder))  # takes the slot the stepper gave up
+    holding.wait(LIMIT)
+    threads.append(start(page))
+    wait_until(lambda: len(turns._waiting[PAGE]) == 1)
+    back.set()  # the stepper wants its turn back: it goes first in line, before the page that waited longer
+    wait_until(lambda: len(turns._waiting[PAGE]) == 2)
+    hold.set()
+    finish(threads)
+    assert order == ["holder", "stepper", "page"]
