@@ -11,6 +11,7 @@ import hmac
 import io
 import os
 import random
+import time
 
 import segno
 import streamlit as st
@@ -64,13 +65,25 @@ def database(call, *args, **kwargs):
         return call(*args, **kwargs)
 
 
+VIEW_TTL = 1.0  # seconds a class's view is shared before the next read
+_read_at = {}  # (url, code) -> when _class_view last read it
+
+
 def class_view(url, code):
-    """Everything the board and the banners show of a class, read at most once a second for all sessions."""
+    """Everything the board and the banners show of a class, read at most once a second for all sessions.
+
+    A read that is due goes through `database` (out of the turn); a view read less than half a second ago is
+    surely still in the cache and is taken in turn: stepping out costs a rerun its place when a class's Train
+    burst is waiting (measured: Train answered median 2.1-2.3 s with every call stepping out, 1.0-1.6 s without).
+    """
+    if time.monotonic() - _read_at.get((url, code), -VIEW_TTL) < VIEW_TTL / 2:
+        return _class_view(url, code)
     return database(_class_view, url, code)
 
 
-@st.cache_data(ttl=1, show_spinner=False, max_entries=100)
+@st.cache_data(ttl=VIEW_TTL, show_spinner=False, max_entries=100)
 def _class_view(url, code):
+    _read_at[(url, code)] = time.monotonic()
     try:
         info, rows, joined = _board(url).snapshot(code)
     except UnknownClass:
@@ -82,7 +95,12 @@ def _class_view(url, code):
             "covered": results.coverage(info.setup, points), "findings": results.findings(info.setup, points)}
 
 
-class_view.clear = _class_view.clear  # a page that just changed a class shows it at once
+def _forget_views():
+    _read_at.clear()
+    _class_view.clear()
+
+
+class_view.clear = _forget_views  # a page that just changed a class shows it at once
 
 
 def export_csv(code):
