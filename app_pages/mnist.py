@@ -137,7 +137,7 @@ def predictions_ui(job):
     def digits():  # dark ink on white
         return [255 - np.array(img, dtype=np.uint8).reshape(28, 28) for img in done["images"]]
 
-    st.image(ui.pngs(ui.job_key(job), digits), caption=captions, width=64, output_format="PNG")
+    ui.show_pngs(st, ui.job_key(job), digits, caption=captions, width=64)
 
 
 def explain_ui():

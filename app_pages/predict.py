@@ -121,9 +121,8 @@ def averaging_ui(named):
 def image_ui(names, per_net, job):
     """One image through both nets: the picture, the sampled distributions, the numbers."""
     left, right = st.columns([1, 4])
-    left.image(ui.pngs(ui.job_key(job, "digit"), lambda: [pc.picture(per_net[0])])[0],
-               caption=f"test image {per_net[0]['index']}, a {per_net[0]['label']}", width=112,
-               output_format="PNG")
+    ui.show_pngs(left, ui.job_key(job, "digit"), lambda: [pc.picture(per_net[0])],
+                 caption=[f"test image {per_net[0]['index']}, a {per_net[0]['label']}"], width=112)
     right.altair_chart(pc.distribution_chart(*pc.class_frames(list(zip(names, per_net))), names), width="stretch")
     right.caption("Bars: the average of the T thinned nets; thin lines: each thinned net; diamonds: the full net.")
     st.markdown("\n".join(f"- {pc.image_sentence(n, e)}" for n, e in zip(names, per_net)))
@@ -139,16 +138,16 @@ def uncertainty_ui(named, job):
     with digit:
         image_ui(names, [next(e for e in ims if e["role"] == "digit") for ims in images], job)
     with rotated:
-        st.image(ui.pngs(ui.job_key(job, "turned"), lambda: [pc.picture(e) for e in turned[0]]),
-                 caption=[f"{e['angle']}°" for e in turned[0]], width=56, output_format="PNG")
+        ui.show_pngs(st, ui.job_key(job, "turned"), lambda: [pc.picture(e) for e in turned[0]],
+                     caption=[f"{e['angle']}°" for e in turned[0]], width=56)
         st.altair_chart(pc.rotation_chart(*pc.rotation_frames(turned[0], pc.rotation_classes(turned[0]))),
                         width="stretch")
         st.caption(f"With {names[0]}: a dot per thinned net, a line through their average.")
         st.altair_chart(pc.entropy_chart(pc.entropy_frame(list(zip(names, turned))), names), width="stretch")
     with unsure:
         least = [e for e in images[0] if e["role"] == "ambiguous"]
-        st.image(ui.pngs(ui.job_key(job, "least"), lambda: [pc.picture(e) for e in least]),
-                 caption=[f"#{e['index']}" for e in least], width=64, output_format="PNG")
+        ui.show_pngs(st, ui.job_key(job, "least"), lambda: [pc.picture(e) for e in least],
+                     caption=[f"#{e['index']}" for e in least], width=64)
         st.dataframe(pc.least_sure_frame(named[0][1], *named[1]), hide_index=True)
         st.markdown(f"- {pc.outcome_sentence(*named[0])}\n- {pc.outcome_sentence(*named[1], key='full')}")
     with st.expander("What the spread does and does not tell", icon=":material/help:"):
@@ -163,8 +162,7 @@ def inside_ui(named, jobs):
                     "so their weights never receive a gradient.")
     for (name, events), job in zip(named, jobs):
         st.caption(f"First-layer units 0..{predict.UNITS_SHOWN - 1}, {name}")
-        st.image(ui.pngs(ui.job_key(job, "weights", raw), lambda: pc.weight_pictures(events, raw)), width=56,
-                 output_format="PNG")
+        ui.show_pngs(st, ui.job_key(job, "weights", raw), lambda: pc.weight_pictures(events, raw), width=56)
     st.altair_chart(pc.activation_chart(pc.activation_frame(named), [name for name, _ in named]))
     st.markdown(pc.activation_sentence(named))
 

@@ -21,7 +21,6 @@ from core.data import DataError, check_files
 from core.runner import Runner
 from core.runner.jobs import make_backend
 from app_pages import turns
-from app_pages.turns import Turns
 
 
 @st.cache_resource(show_spinner="Starting the training workers...")
@@ -270,7 +269,7 @@ def wait_for_first_point(job, timeout=0.8):
             time.sleep(0.02)
 
 
-TURNS = Turns(2)  # two, not one: a script waiting on the database or the MXNet thread does not stop the rest
+TURNS = turns.Turns(2)  # two, not one: a script waiting on the database or the MXNet thread does not stop the rest
 # The event loop (page loads, every message to a browser) needs the interpreter for a moment many times per
 # message; while a script computes, each of those waits up to the switch interval (5 ms by default).
 sys.setswitchinterval(0.001)
@@ -290,12 +289,19 @@ def guarded(page_main, urgency=None):
                  "Reload the page; if it happens again, tell your teacher.", icon=":material/error:")
 
 
+def show_pngs(container, key, pictures, **image_args):
+    """container.image of pngs(key, pictures), sent as the PNGs they are.
+
+    On output_format="auto" Streamlit re-encodes a PNG without an alpha channel as a JPEG at every rerun
+    (~1 ms per picture, and blurred digits).
+    """
+    container.image(pngs(key, pictures), output_format="PNG", **image_args)
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
 def pngs(key, _pictures):
-    """PNG bytes of a job's pictures (2-D uint8 arrays), encoded once per key for every session.
-
-    Draw them with st.image(..., output_format="PNG"): on "auto" Streamlit re-encodes a PNG without an
-    alpha channel as a JPEG at every rerun (~1 ms per picture, and blurred digits).
+    """PNG bytes of a job's pictures (2-D uint8 arrays), encoded once per key for every session (show_pngs
+    draws them).
 
     key: what the pictures are, e.g. (runner, job id, which); _pictures(): makes them, on the first call only.
     """

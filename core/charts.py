@@ -24,7 +24,8 @@ RUN_COLORS = "tableau10"  # clearly different colours for runs compared side by 
 # (st.vega_lite_chart sends them as they are). Building and validating the same charts with Altair cost
 # ~20 ms each, ~100 ms of every rerun of that page (a slider move); these cost well under 1 ms. The tests
 # validate every spec against Vega-Lite's schema (with Altair), once, instead of at every rerun.
-NO_AXES = {"x": {"field": "col", "type": "ordinal", "axis": None}, "y": {"field": "row", "type": "ordinal", "axis": None}}
+NO_AXES = {"x": {"field": "col", "type": "ordinal", "axis": None},
+           "y": {"field": "row", "type": "ordinal", "axis": None}}
 
 
 def matrix_table(M, fmt="{:.3g}"):
@@ -43,10 +44,10 @@ def _cells(table, title, shape, cell, layers):
 
 def heatmap(M, title, domain=None, scheme="blues", fmt="{:.3g}", cell=44):
     """A matrix as coloured cells with each value written in its cell."""
-    table = matrix_table(M, fmt)
-    values = table["value"].to_numpy()
+    values = M.ravel().astype(float)
     lo, hi = domain or (float(values.min()), float(values.max()) or 1.0)
-    table = table.append_column("ink", pa.array(np.where(values > lo + 0.6 * (hi - lo), "white", "black")))  # readable on dark cells
+    ink = np.where(values > lo + 0.6 * (hi - lo), "white", "black")  # readable on dark cells
+    table = matrix_table(M, fmt).append_column("ink", pa.array(ink))
     rect = {"mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
             "encoding": {"color": {"field": "value", "type": "quantitative", "legend": None,
                                    "scale": {"scheme": scheme, "domain": [lo, hi]}},
@@ -60,8 +61,8 @@ def heatmap(M, title, domain=None, scheme="blues", fmt="{:.3g}", cell=44):
 
 def mask_heatmap(mask, title, cell=44):
     """A keep/drop mask: kept cells (1) blue, dropped cells (0) grey."""
-    table = matrix_table(mask.astype(float), "{:.0f}")
-    table = table.append_column("state", pa.array(np.where(table["value"].to_numpy() > 0, "kept", "dropped")))
+    state = np.where(mask.ravel() > 0, "kept", "dropped")
+    table = matrix_table(mask.astype(float), "{:.0f}").append_column("state", pa.array(state))
     rect = {"mark": {"type": "rect", "stroke": "white", "strokeWidth": 2},
             "encoding": {"color": {"field": "state", "type": "nominal", "legend": None,
                                    "scale": {"domain": ["kept", "dropped"], "range": [KEPT, DROPPED]}}}}
