@@ -165,8 +165,9 @@ def main():
     p, seed = values["drop_prob"], values["seed"]
     kept, output, scale = compute("dropout_sample", A, p, seed)
     result_ui(A, kept, output, scale, p)
-    with st.expander("Numbers: input and mask", icon=":material/table:"):
-        for col, M in zip(st.columns(2), [A, kept.astype(int)]):
+    numbers = st.expander("Numbers: input and mask", icon=":material/table:", key="numbers", on_change="rerun")
+    if numbers.open:  # drawn when opened: a closed expander's content is otherwise sent and laid out at every load
+        for col, M in zip(numbers.columns(2), [A, kept.astype(int)]):
             light_table(col, M)
     scale_ui(A, p, seed)
     network_ui(p, seed)

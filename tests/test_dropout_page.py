@@ -28,9 +28,10 @@ def ok(at):
 
 
 def numbers(at):
-    """(input, mask, output) as the page shows them in its tables (the output's only once its code is shown)."""
-    if not at.toggle(key="show_code").value:
-        at.toggle(key="show_code").set_value(True).run(timeout=TIMEOUT)
+    """(input, mask, output) as the page shows them in its tables: input and mask in the Numbers expander (drawn
+    once it is opened), the output once its code is shown."""
+    at.session_state["numbers"] = True  # what opening the expander does (its key holds its open state)
+    at.toggle(key="show_code").set_value(True).run(timeout=TIMEOUT)
     A, kept, output = (t.value.to_numpy().astype(float) for t in ok(at).table)  # shown as %g text
     return A, kept, output
 
@@ -50,6 +51,7 @@ def test_page_renders_with_the_lesson_defaults():
     assert at.slider(key="drop_prob").value == 0.5 and at.number_input(key="seed").value == 1
     assert len(at.get("vega_lite_chart")) == 5  # input, mask, output, convergence, net
     assert not at.code and not at.dataframe  # the source, the link and the editor are drawn on request
+    assert not at.table  # and the Numbers expander's tables once it is opened
     A, kept, output = numbers(at)
     np.testing.assert_array_equal(A, np.arange(20).reshape(5, 4))
     assert set(np.unique(kept)) <= {0, 1}
