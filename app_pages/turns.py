@@ -60,8 +60,11 @@ class Turns:
                 self._release()
 
     @contextlib.contextmanager
-    def stepped_out(self):
-        """Give this thread's turn to another script while it only waits (holding no lock anyone needs)."""
+    def stepped_out(self, back=PAGE):
+        """Give this thread's turn to another script while it only waits (holding no lock anyone needs).
+
+        It comes back first in the line of urgency `back` (it was already running).
+        """
         depth = getattr(self._depth, "n", 0)
         if depth:
             self._depth.n = 0
@@ -70,5 +73,5 @@ class Turns:
             yield
         finally:
             if depth:
-                self._acquire(PAGE, first=True)  # it was already running: first in line
+                self._acquire(back, first=True)
                 self._depth.n = depth

@@ -254,7 +254,7 @@ def tick_seconds():
     return tick_for(class_size())
 
 
-QUIET_CLASS = 10  # open pages up to which a Train rerun may wait briefly for the first loss point
+QUIET_CLASS = 10  # open pages up to which the redraws after a run's end are not spread out
 
 
 def stagger():
@@ -269,19 +269,19 @@ def stagger():
             time.sleep(random.uniform(0, tick_seconds()))
 
 
-def wait_for_first_point(job, timeout=0.8):
-    """Right after Train, give a warm worker a moment to report its first loss, so this very rerun draws it.
+def wait_for_first_point(job, timeout=1.5):
+    """Right after Train, give a starting run a moment to report its first loss, so this very rerun draws it;
+    otherwise the chart comes one live tick later (3 s in a big class: with 100 students, the first to press
+    Train waited up to 5.3-5.7 s for a chart). A run that has to queue shows its position at once.
 
-    Not under a class: with many live pages the script thread returns at once and the next tick draws it.
+    Waits out of turn, on an event the runner sets, so a room of waiting reruns costs nothing; back in line,
+    it is the Train rerun it is (turns.BULK), behind page loads and slider moves.
     """
-    runner, deadline = get_runner(), time.monotonic() + timeout
-    if class_size() > QUIET_CLASS:
-        return
-    with TURNS.stepped_out():  # a sleeping script lets the others run
-        while time.monotonic() < deadline and not job.finished and not job.of_kind("batch"):
-            if job.status == "queued" and runner.busy_workers() == runner.max_workers:
-                return  # it has to wait its turn: show the queue position now
-            time.sleep(0.02)
+    runner = get_runner()
+    if job.status == "queued" and runner.busy_workers() == runner.max_workers:
+        return  # it has to wait its turn: show the queue position now
+    with TURNS.stepped_out(back=turns.BULK):
+        job.first_point.wait(timeout)
 
 
 TURNS = turns.Turns(2)  # two, not one: a script waiting on the database or the MXNet thread does not stop the rest

@@ -76,6 +76,7 @@ def test_queue_is_first_in_first_out_with_positions(runner):
     queued = [runner.submit(TrainConfig(epochs=1, seed=40 + i, **TINY), viewer="q") for i in range(3)]
     assert [j.status for j in long] == ["running", "running"]
     assert [j.position for j in queued] == [1, 2, 3]
+    assert not any(j.first_point.is_set() for j in queued)  # what a page waiting for a first chart waits on
     runner.stop(long[0].id, "q")
     wait(queued[0], 30)
     assert queued[0].started <= queued[1].started if queued[1].started else True
@@ -84,12 +85,12 @@ def test_queue_is_first_in_first_out_with_positions(runner):
     for job in long + queued:
         wait(job)
     assert queued[2].status in ("stopped", "finished")
+    assert all(j.first_point.is_set() for j in long + queued)  # an end wakes whoever waits, points or not
 
 
 def test_stop_halts_a_run_within_a_second(runner):
     job = runner.submit(TrainConfig(epochs=20, seed=50), viewer="s")
-    while not job.of_kind("batch"):
-        time.sleep(0.01)
+    assert job.first_point.wait(30) and job.of_kind("batch")  # set at the first loss point
     asked = time.monotonic()
     runner.stop(job.id, "s")
     wait(job, 5)

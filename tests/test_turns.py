@@ -111,3 +111,37 @@ def test_a_script_back_from_stepping_out_goes_before_those_that_came_meanwhile()
     hold.set()
     finish(threads)
     assert order == ["holder", "stepper", "page"]
+
+
+def test_a_script_can_come_back_in_a_less_urgent_line():
+    turns, order = Turns(1), []
+    out, back, holding, hold = (threading.Event() for _ in range(4))
+
+    def stepper():  # a Train rerun waiting for its run's first point
+        with turns.turn(BULK):
+            with turns.stepped_out(back=BULK):
+                out.set()
+                back.wait(LIMIT)
+            order.append("stepper")
+
+    def holder():
+        with turns.turn():
+            holding.set()
+            hold.wait(LIMIT)
+            order.append("holder")
+
+    def waiter(name, urgency):
+        with turns.turn(urgency):
+            order.append(name)
+
+    threads = [start(stepper)]
+    out.wait(LIMIT)
+    threads.append(start(holder))
+    holding.wait(LIMIT)
+    threads += [start(waiter, "train", BULK), start(waiter, "page", PAGE)]
+    wait_until(lambda: len(turns._waiting[PAGE]) == 1 and len(turns._waiting[BULK]) == 1)
+    back.set()  # back behind the page that waits, before the Train rerun that came meanwhile
+    wait_until(lambda: len(turns._waiting[BULK]) == 2)
+    hold.set()
+    finish(threads)
+    assert order == ["holder", "page", "stepper", "train"]

@@ -47,6 +47,8 @@ class Job:
     viewers: dict = dataclasses.field(default_factory=dict)  # viewer -> last time it looked
     pinned: bool = False  # kept running when nobody watches (e.g. a class run whose student closed the tab)
     halt_message: str = "Stopped on request."
+    first_point: threading.Event = dataclasses.field(default_factory=threading.Event, repr=False, compare=False)
+    """Set at the job's first batch event, or at its end: what a page waiting for a first chart waits on."""
 
     @property
     def finished(self):
@@ -223,6 +225,7 @@ class Runner:
         if job.finished:
             return
         job.status, job.message, job.ended, job.position = status, message, time.monotonic(), 0
+        job.first_point.set()
         for fn in self._listeners:
             try:
                 fn(job)
@@ -262,6 +265,7 @@ class Runner:
             job.total_batches = event["total_batches"]
         elif event["kind"] == "batch":
             job.steps_done = event["step"]
+            job.first_point.set()
         elif event["kind"] == "done":
             self._end(job, event["status"], job.halt_message if event["status"] == STOPPED else event["message"])
             for w in self._workers:
