@@ -151,7 +151,7 @@ def param_widget(widget, name, label, default=None, **kwargs):
 def share_link_ui(values, defaults):
     """A switch that shows a link reproducing this page's setup (and its hidden controls).
 
-    A switch, not an expander: an expander's content is drawn even while closed, and the code box that
+    A switch, not an expander: a plain expander's content is drawn even while closed, and the code box that
     gives the link its copy button loads a large browser module on every page load.
     """
     if not st.toggle("Share this setup", key="share_link"):
@@ -193,12 +193,16 @@ def live_ui(get_jobs, draw, running=None):
         draw(get_jobs())
         return
 
+    timed = []  # empty during the page's own run, which a person may be waiting for: no stagger there
+
     def body():
         now = get_jobs()
         if not any_running(now):
+            if timed:
+                stagger()
             st.session_state["_run_ended"] = True  # a class's runs end together: their redraws wait for page loads
-            stagger()
             st.rerun(scope="app")  # the full rerun draws the final state: not drawn here first as well
+        timed.append(True)
         draw(now)
 
     fragment(body, tick_seconds())
@@ -262,10 +266,11 @@ def stagger():
 
     The students watching a shared run all see it end within one tick, and their full reruns (each the whole
     page, ~40 messages) arrived together: a page load that met them took 4.2 s with 100 students (measured).
-    Spread out, the room sees its results a second or two apart, as it would anyway. Alone, no wait.
+    Spread out, the room sees its results a second or two apart, as it would anyway. With up to QUIET_CLASS
+    open pages, no wait. A click during the wait starts a new run at once (Streamlit stops this one).
     """
     if class_size() > QUIET_CLASS:
-        with TURNS.stepped_out():  # a sleeping script lets the others run
+        with TURNS.stepped_out(back=turns.BULK):  # a sleeping script lets the others run
             time.sleep(random.uniform(0, tick_seconds()))
 
 
@@ -295,27 +300,31 @@ _freeze_lock = threading.Lock()
 
 
 def set_aside_long_lived():
-    """After a run that imported modules: collect once, then leave every object alive now out of Python's
-    later full collections (gc.freeze).
+    """After a run that imported modules: collect everything, then leave every object alive now out of
+    Python's later full collections (gc.freeze).
 
     A full collection stops every thread while it walks all long-lived objects, ~230,000 here and almost all
     from imports (functions, classes, their dicts): 0.2-0.3 s each, several times during a class. Imports end
-    after the first visit of each page, so this runs a handful of times per server; what it sets aside that
-    later becomes garbage is freed by reference counting as usual, only cycles among it are kept.
+    after the first visit of each page (measured: four times per server, during the warm-up visits). What was
+    set aside is unfrozen and collected again each time, so garbage cycles it held (e.g. of a session that
+    closed since) are freed then; between two such times they wait, and refcounting frees everything else.
     """
     global _frozen_at
     if len(sys.modules) == _frozen_at:
         return
     with _freeze_lock:
-        if len(sys.modules) != _frozen_at:
+        modules = len(sys.modules)
+        if modules != _frozen_at:
+            gc.unfreeze()
             gc.collect()
             gc.freeze()
-            _frozen_at = len(sys.modules)
+            _frozen_at = modules
 
 
 def guarded(page_main, urgency=None):
     """Run a page body in its turn (app_pages.turns); an unexpected error becomes a short message instead of
-    a traceback. urgency: turns.PAGE, BULK or REDRAW; default PAGE, or BULK for the redraw after a run ended."""
+    a traceback. urgency: turns.PAGE, BULK or REDRAW; default PAGE, or BULK for the redraw after a run ended.
+    Afterwards, objects of modules it imported are set aside from full collections (set_aside_long_lived)."""
     ended = urgency != turns.REDRAW and st.session_state.pop("_run_ended", False)
     if urgency is None:
         urgency = turns.BULK if ended else turns.PAGE

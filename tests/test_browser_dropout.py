@@ -41,3 +41,13 @@ def test_slider_and_resample_change_the_output_and_the_link(page, app_url):
     page.get_by_role("button", name="Resample").click()
     expect(seed).to_have_value("42")
     expect(page).to_have_url(link_with(seed=42, drop_prob=0))
+
+
+def test_the_numbers_expander_draws_its_tables_when_opened(page, app_url):
+    page.goto(app_url + "/dropout")
+    expect(metric(page, "Scale on survivors")).to_have_text("2", timeout=30_000)
+    tables = page.get_by_test_id("stTable")
+    expect(tables).to_have_count(0)  # closed: nothing drawn (a closed expander's content costs every load)
+    page.get_by_text("Numbers: input and mask").click()
+    expect(tables).to_have_count(2)
+    expect(tables.first).to_contain_text("19")  # the default input, 0..19

@@ -2,24 +2,32 @@
 import gc
 import sys
 import threading
+import types
 
 import pytest
 
 from app_pages import turns, ui
 
 
-def test_objects_alive_after_new_imports_are_frozen_once(monkeypatch):
-    collections = []
-    monkeypatch.setattr(ui, "_frozen_at", 0)  # as if modules were imported since the last freeze
-    monkeypatch.setattr(gc, "collect", lambda *args: collections.append(args) or 0)
-    before = gc.get_freeze_count()
+def test_objects_alive_after_new_imports_are_collected_then_frozen_once(monkeypatch):
+    calls, modules = [], dict(sys.modules)
+    for name in ("unfreeze", "collect", "freeze"):
+        real = getattr(gc, name)
+        monkeypatch.setattr(gc, name, lambda *args, _real=real, _name=name: calls.append(_name) or _real(*args))
+    monkeypatch.setattr(ui, "sys", types.SimpleNamespace(modules=modules))  # imports only this test makes
+    monkeypatch.setattr(ui, "_frozen_at", len(modules))
     alive = [{"made": "now"}]  # a container gc tracks, alive during the call
-    ui.set_aside_long_lived()
-    assert collections == [()] and ui._frozen_at == len(sys.modules)
-    assert gc.get_freeze_count() > before
-    assert not any(o is alive for o in gc.get_objects())  # set aside: no collection walks it any more
-    ui.set_aside_long_lived()  # no new imports: nothing collected, nothing frozen
-    assert collections == [()]
+    try:
+        ui.set_aside_long_lived()  # no new module: nothing to do
+        assert calls == []
+        modules["a_new_module"] = types.ModuleType("a_new_module")
+        ui.set_aside_long_lived()
+        assert calls == ["unfreeze", "collect", "freeze"] and ui._frozen_at == len(modules)
+        assert not any(o is alive for o in gc.get_objects())  # set aside: no collection walks it any more
+        ui.set_aside_long_lived()
+        assert calls == ["unfreeze", "collect", "freeze"]
+    finally:
+        gc.unfreeze()
 
 
 def test_in_a_class_the_redraw_after_a_run_waits_out_of_turn(monkeypatch):
