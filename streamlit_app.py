@@ -11,7 +11,10 @@ def run():
     pages += [st.Page(path, title=title, icon=icon, url_path=url) for path, title, icon, url in site.PAGES]
     page = st.navigation(pages)
     ui.note_visit()  # a full run of any page: this session is open (sizes the live redraw interval)
-    page.run()
+    try:
+        page.run()
+    finally:
+        ui.set_aside_long_lived()  # once per full run, not per live tick: imports happen in page runs
 
 
 run()

@@ -193,16 +193,17 @@ def live_ui(get_jobs, draw, running=None):
         draw(get_jobs())
         return
 
-    timed = []  # empty during the page's own run, which a person may be waiting for: no stagger there
+    timed = False  # the first call is in the page's own run, which a person may be waiting for: no stagger there
 
     def body():
+        nonlocal timed
         now = get_jobs()
         if not any_running(now):
             if timed:
                 stagger()
             st.session_state["_run_ended"] = True  # a class's runs end together: their redraws wait for page loads
             st.rerun(scope="app")  # the full rerun draws the final state: not drawn here first as well
-        timed.append(True)
+        timed = True
         draw(now)
 
     fragment(body, tick_seconds())
@@ -300,8 +301,8 @@ _freeze_lock = threading.Lock()
 
 
 def set_aside_long_lived():
-    """After a run that imported modules: collect everything, then leave every object alive now out of
-    Python's later full collections (gc.freeze).
+    """After a full page run (streamlit_app.py calls this) that imported modules: collect everything, then
+    leave every object alive now out of Python's later full collections (gc.freeze).
 
     A full collection stops every thread while it walks all long-lived objects, ~230,000 here and almost all
     from imports (functions, classes, their dicts): 0.2-0.3 s each, several times during a class. Imports end
@@ -323,8 +324,7 @@ def set_aside_long_lived():
 
 def guarded(page_main, urgency=None):
     """Run a page body in its turn (app_pages.turns); an unexpected error becomes a short message instead of
-    a traceback. urgency: turns.PAGE, BULK or REDRAW; default PAGE, or BULK for the redraw after a run ended.
-    Afterwards, objects of modules it imported are set aside from full collections (set_aside_long_lived)."""
+    a traceback. urgency: turns.PAGE, BULK or REDRAW; default PAGE, or BULK for the redraw after a run ended."""
     ended = urgency != turns.REDRAW and st.session_state.pop("_run_ended", False)
     if urgency is None:
         urgency = turns.BULK if ended else turns.PAGE
@@ -334,8 +334,6 @@ def guarded(page_main, urgency=None):
     except Exception as err:  # noqa: BLE001 - Streamlit's own rerun/stop signals are BaseExceptions
         st.error(f"Something went wrong on this page: {type(err).__name__}: {err}. "
                  "Reload the page; if it happens again, tell your teacher.", icon=":material/error:")
-    finally:
-        set_aside_long_lived()
 
 
 def show_pngs(container, key, pictures, **image_args):

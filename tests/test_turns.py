@@ -79,49 +79,17 @@ def test_stepping_out_lets_another_script_run_and_takes_the_turn_back():
         pass
 
 
-def test_a_script_back_from_stepping_out_goes_before_those_that_came_meanwhile():
+def step_out_and_back(urgency, back, waiters):
+    """A script with the only turn steps out, another takes the turn, `waiters` ((name, urgency), in this order)
+    queue up, the script asks for its turn back (in line `back`), the holder ends: the order they all ran in."""
     turns, order = Turns(1), []
-    out, back, holding, hold = (threading.Event() for _ in range(4))
+    out, again, holding, hold = (threading.Event() for _ in range(4))
 
     def stepper():
-        with turns.turn():
-            with turns.stepped_out():
+        with turns.turn(urgency):
+            with turns.stepped_out(back=back):
                 out.set()
-                back.wait(LIMIT)
-            order.append("stepper")
-
-    def holder():
-        with turns.turn():
-            holding.set()
-            hold.wait(LIMIT)
-            order.append("holder")
-
-    def page():
-        with turns.turn():
-            order.append("page")
-
-    threads = [start(stepper)]
-    out.wait(LIMIT)
-    threads.append(start(holder))  # takes the slot the stepper gave up
-    holding.wait(LIMIT)
-    threads.append(start(page))
-    wait_until(lambda: len(turns._waiting[PAGE]) == 1)
-    back.set()  # the stepper wants its turn back: it goes first in line, before the page that waited longer
-    wait_until(lambda: len(turns._waiting[PAGE]) == 2)
-    hold.set()
-    finish(threads)
-    assert order == ["holder", "stepper", "page"]
-
-
-def test_a_script_can_come_back_in_a_less_urgent_line():
-    turns, order = Turns(1), []
-    out, back, holding, hold = (threading.Event() for _ in range(4))
-
-    def stepper():  # a Train rerun waiting for its run's first point
-        with turns.turn(BULK):
-            with turns.stepped_out(back=BULK):
-                out.set()
-                back.wait(LIMIT)
+                again.wait(LIMIT)
             order.append("stepper")
 
     def holder():
@@ -134,14 +102,28 @@ def test_a_script_can_come_back_in_a_less_urgent_line():
         with turns.turn(urgency):
             order.append(name)
 
+    def queued():
+        return sum(len(line) for line in turns._waiting)
+
     threads = [start(stepper)]
     out.wait(LIMIT)
-    threads.append(start(holder))
+    threads.append(start(holder))  # takes the slot the stepper gave up
     holding.wait(LIMIT)
-    threads += [start(waiter, "train", BULK), start(waiter, "page", PAGE)]
-    wait_until(lambda: len(turns._waiting[PAGE]) == 1 and len(turns._waiting[BULK]) == 1)
-    back.set()  # back behind the page that waits, before the Train rerun that came meanwhile
-    wait_until(lambda: len(turns._waiting[BULK]) == 2)
+    for n, (name, waiter_urgency) in enumerate(waiters, 1):
+        threads.append(start(waiter, name, waiter_urgency))
+        wait_until(lambda: queued() == n)
+    again.set()
+    wait_until(lambda: queued() == len(waiters) + 1)
     hold.set()
     finish(threads)
-    assert order == ["holder", "page", "stepper", "train"]
+    return order
+
+
+def test_a_script_back_from_stepping_out_goes_before_those_that_came_meanwhile():
+    # back first in line, before the page that waited longer
+    assert step_out_and_back(PAGE, PAGE, [("page", PAGE)]) == ["holder", "stepper", "page"]
+
+
+def test_a_script_can_come_back_in_a_less_urgent_line():
+    # a Train rerun waiting for its run's first point: back behind the waiting page, before the later Train rerun
+    assert step_out_and_back(BULK, BULK, [("train", BULK), ("page", PAGE)]) == ["holder", "page", "stepper", "train"]
