@@ -20,7 +20,7 @@ from PIL import Image
 
 from core.config import PARAMS, parse_value
 from core.data import DataError, check_files
-from core.runner import Runner
+from core.runner import QUEUED, Runner
 from core.runner.jobs import make_backend
 from app_pages import turns
 
@@ -243,6 +243,15 @@ def class_size():
     return max(recent, get_runner().watchers())
 
 
+QUIET_CLASS = 10  # open pages up to which redraws come every 0.5 s, Train waits for a first point and run ends
+                  # are not spread out
+
+
+def in_class():
+    """More pages open than QUIET_CLASS: the server paces itself for a room."""
+    return class_size() > QUIET_CLASS
+
+
 def tick_for(pages):
     """Seconds between live redraws with this many pages open.
 
@@ -252,14 +261,11 @@ def tick_for(pages):
     students (tests/load.py): redraws every 2 s instead of every 1 s brought the slowest dropout page load
     from 3.0-3.4 s to 2.1-2.6 s and the slider's p95 from 0.77-1.06 s to 0.54-0.63 s.
     """
-    return 0.5 if pages <= 10 else 2.0 if pages <= 80 else 3.0
+    return 0.5 if pages <= QUIET_CLASS else 2.0 if pages <= 80 else 3.0
 
 
 def tick_seconds():
     return tick_for(class_size())
-
-
-QUIET_CLASS = 10  # open pages up to which Train waits for a first point and run ends are not spread out
 
 
 def stagger():
@@ -270,7 +276,7 @@ def stagger():
     Spread out, the room sees its results a second or two apart, as it would anyway. With up to QUIET_CLASS
     open pages, no wait. A click during the wait starts a new run at once (Streamlit stops this one).
     """
-    if class_size() > QUIET_CLASS:
+    if in_class():
         with TURNS.stepped_out(back=turns.BULK):  # a sleeping script lets the others run
             time.sleep(random.uniform(0, tick_seconds()))
 
@@ -284,7 +290,7 @@ def wait_for_first_point(job, timeout=0.8):
     returns at once and the next live tick draws the chart. A run that has to queue shows its position at once.
     """
     runner = get_runner()
-    if class_size() > QUIET_CLASS or (job.status == "queued" and runner.busy_workers() == runner.max_workers):
+    if in_class() or (job.status == QUEUED and runner.busy_workers() == runner.max_workers):
         return
     with TURNS.stepped_out(back=turns.BULK):  # back in line as the Train rerun it is
         job.first_point.wait(timeout)
