@@ -1,20 +1,31 @@
-"""The dropout dashboard's router: python -m streamlit run streamlit_app.py"""
+"""The dropout dashboard: streamlit run streamlit_app.py (here and on Streamlit Community Cloud).
+
+`streamlit run` finds the App below and serves it: Streamlit's pages plus the app's own web routes (the
+live charts' progress, app_pages/routes.py). Each browser session then runs this file as its script, whose
+__name__ is "__main__": that part is the router.
+"""
 import streamlit as st
 
-from app_pages import site, ui
+from app_pages import logs, routes, tuning
+
+logs.setup()
+tuning.apply()
+app = st.App(__file__, routes=routes.ROUTES)
 
 
 def run():
-    st.set_page_config(page_title="Dropout, hands on", page_icon=":material/grain:", layout="wide")
+    from app_pages import site
+
+    st.set_page_config(page_title="Dropout, hands on", page_icon="🎲", layout="wide")
     path, title, icon = site.HOME
     pages = [st.Page(path, title=title, icon=icon, default=True)]
     pages += [st.Page(path, title=title, icon=icon, url_path=url) for path, title, icon, url in site.PAGES]
     page = st.navigation(pages)
-    ui.note_visit()  # a full run of any page: this session is open (sizes the live redraw interval)
     try:
         page.run()
     finally:
-        ui.set_aside_long_lived()  # once per full run, not per live tick: imports happen in page runs
+        tuning.set_aside_long_lived()  # once per full run, not per fragment rerun: imports happen in page runs
 
 
-run()
+if __name__ == "__main__":
+    run()

@@ -11,20 +11,19 @@ import hmac
 import io
 import os
 import random
-import time
 
 import segno
 import streamlit as st
 
 from core.classboard import (Board, BoardUnavailable, BadCode, Recorder, UnknownClass, clean_code, clean_nickname,
                              friendly_name, resolve_url, results)
-from app_pages import ui
+from app_pages import services, tuning
 
 NOT_RECORDED = "Training works as usual, but runs are not recorded for a class."
 
 
 def board_url():
-    return resolve_url(os.environ.get("CLASSBOARD_URL"), ui.secret("connections", "classboard", "url"))
+    return resolve_url(os.environ.get("CLASSBOARD_URL"), services.secret("connections", "classboard", "url"))
 
 
 @st.cache_resource(show_spinner=False)
@@ -51,39 +50,32 @@ def get_recorder(attach=False):
     start training workers.
     """
     recorder = _recorder(board_url())
-    return recorder.attach(ui.get_runner()) if attach else recorder
+    return recorder.attach(services.get_runner()) if attach else recorder
 
 
 def database(call, *args, **kwargs):
-    """call(*args, **kwargs) on the class database with this script out of its turn (app_pages.turns).
+    """call(*args, **kwargs) on the class database with this script out of its turn (app_pages.tuning).
 
     A slow or unreachable database (PostgreSQL's connect timeout is 5 s) then holds up this page only, not
-    every page of the server. Every database call a page makes goes through here (class_view too), so no
-    script holding a turn ever waits on one that waits on the database.
+    every page of the server. Every database call a page makes goes through here, class_view included (also
+    when it only waits for another session's read of the same class), so no script holding a turn ever waits
+    on the database.
     """
-    with ui.TURNS.stepped_out():
+    with tuning.stepped_out():
         return call(*args, **kwargs)
 
 
 VIEW_TTL = 1.0  # seconds a class's view is shared before the next read
-_read_at = {}  # (url, code) -> when _class_view last read it
 
 
 def class_view(url, code):
-    """Everything the board and the banners show of a class, read at most once a second for all sessions.
-
-    A read that is due goes through `database` (out of the turn); a view read less than half a second ago is
-    surely still in the cache and is taken in turn: stepping out costs a rerun its place when a class's Train
-    burst is waiting (measured: Train answered median 2.1-2.3 s with every call stepping out, 1.0-1.6 s without).
-    """
-    if time.monotonic() - _read_at.get((url, code), -VIEW_TTL) < VIEW_TTL / 2:
-        return _class_view(url, code)
+    """Everything the board and the banners show of a class, read at most once a second for all sessions
+    (and the board's route): Streamlit's cache lets one caller read a class while the others wait for it."""
     return database(_class_view, url, code)
 
 
 @st.cache_data(ttl=VIEW_TTL, show_spinner=False, max_entries=100)
 def _class_view(url, code):
-    _read_at[(url, code)] = time.monotonic()
     try:
         info, rows, joined = _board(url).snapshot(code)
     except UnknownClass:
@@ -95,12 +87,19 @@ def _class_view(url, code):
             "covered": results.coverage(info.setup, points), "findings": results.findings(info.setup, points)}
 
 
-def _forget_views():
-    _read_at.clear()
-    _class_view.clear()
+class_view.clear = _class_view.clear  # a page that just changed a class shows it at once
 
 
-class_view.clear = _forget_views  # a page that just changed a class shows it at once
+def version(url, code, view=None):
+    """A short text that changes whenever the board of this class would show something new (runs, joins,
+    runs training, the class closed, the database away or back): what the board's live check compares."""
+    view = class_view(url, code) if view is None else view
+    if "info" not in view:
+        return "unknown" if "unknown" in view else "away"
+    points = view["points"]
+    last = int(points.run.max()) if len(points) else 0
+    return (f"{len(points)}.{last}.{view['joined']}.{int(view['info'].closed)}."
+            f"{get_recorder().running(code)}.{bool(db_note(view))}")
 
 
 def export_csv(code):
@@ -131,7 +130,7 @@ def is_teacher(code):
 
 
 def teacher_key_ui():
-    key = ui.secret("classboard", "teacher_key")
+    key = services.secret("classboard", "teacher_key")
     with st.sidebar.expander("Teacher sign-in", icon=":material/key:"):
         if not key:
             st.caption("No teacher key is set (`[classboard] teacher_key` in the app's secrets), so only the "
@@ -193,7 +192,7 @@ def _seat_ui(code, view):
     if note:
         st.caption(note)
     student = student or default
-    seat = {"code": code, "student": student, "info": info, "token": ui.viewer_id()}
+    seat = {"code": code, "student": student, "info": info, "token": services.viewer_id()}
     if info is None:
         st.warning(f"{db_note(view)} Your finished runs are kept and recorded for class {code} when it is back, "
                    "if they match the class's settings.",
@@ -235,7 +234,7 @@ def _join(code, student, token, info, reachable):
 def _preset_form(setup, cell):
     """Give the MNIST form the class's settings (and the assigned value) unless the link already sets them."""
     # A seed of the student's own (the same on every reload), so two students on one value are two runs.
-    values = {**setup.fixed_settings(), **(cell or {}), "seed": random.Random(ui.viewer_id()).randint(1, 999)}
+    values = {**setup.fixed_settings(), **(cell or {}), "seed": random.Random(services.viewer_id()).randint(1, 999)}
     for name, value in values.items():
         if name not in st.query_params:
             st.session_state[name] = value
@@ -271,7 +270,7 @@ def record_ui(seat, job):
         st.session_state["_class_note"] = (job.id, code, False, f"This run is not recorded for class {code}: "
                                                               f"{mismatch}.")
         return job
-    pinned = ui.get_runner().submit(job.config, viewer=None, pin=True)  # the same job, now kept if the tab closes
+    pinned = services.get_runner().submit(job.config, viewer=None, pin=True)  # the same job, now kept if the tab closes
     ok, message = get_recorder(attach=True).register(pinned, code, seat["student"], seat["token"])
     st.session_state["_class_note"] = (job.id, code, ok, message)
     return job

@@ -6,7 +6,7 @@ from core.classboard import (SERVER, VARIES, BadCode, BoardUnavailable, ClassExi
                              parse_values)
 from core.classboard.experiment import VARY_LABELS
 from core.config import PARAMS
-from app_pages import class_ui, ui
+from app_pages import class_ui, live, page, services
 
 
 def create_ui():
@@ -82,8 +82,14 @@ def charts_ui(info, view):
 
 
 def live_ui(code, header_shown):
-    """The part of the board that redraws every 1.5 s: counts, charts, findings, who has run."""
-    view = class_ui.class_view(class_ui.board_url(), code)
+    """The part of the board that changes as runs land: counts, charts, findings, who has run.
+
+    A fragment with a watch on the class's route: it reruns when the class's version changes (a run landed,
+    someone joined, a run started or ended), not on a timer.
+    """
+    url = class_ui.board_url()
+    view = class_ui.class_view(url, code)
+    live.watch_ui(f"api/classes/{code}", class_ui.version(url, code, view), key=f"watch-{code}")
     if "info" not in view:
         st.warning(view.get("problem") or view.get("unknown"), icon=":material/cloud_off:")
         return
@@ -116,7 +122,7 @@ def teacher_ui(code, info, view):
     if cols[0].button("Fill the gaps", key="fill", icon=":material/auto_fix_high:", disabled=info.closed,
                       help="Run the values nobody has tried yet on the server, queued behind the students' runs."):
         tried = zip(view["points"].value, view["points"].series)
-        todo = class_ui.get_recorder(attach=True).fill_gaps(ui.get_runner(), code, info.setup, list(tried))
+        todo = class_ui.get_recorder(attach=True).fill_gaps(services.get_runner(), code, info.setup, list(tried))
         st.toast(f"{len(todo)} server runs queued." if todo else "Every value already has a run (or one training).")
     if cols[1].button("Close the class", key="close_class", icon=":material/lock:", disabled=info.closed):
         change(lambda: class_ui.database(class_ui.get_board().close_class, code))
@@ -148,7 +154,7 @@ def main():
         return
     if "info" in view:
         header_ui(code, view["info"])
-    ui.fragment(lambda: live_ui(code, "info" in view), run_every=1.5)  # while the database is away: its one sentence
+    page.fragment(lambda: live_ui(code, "info" in view))  # while the database is away: its one sentence
     if "info" not in view:
         return
     st.download_button("Download the runs as CSV", lambda: class_ui.export_csv(code), f"class-{code}.csv",
@@ -160,4 +166,4 @@ def main():
                    "can fill the gaps, clear or close it (teacher sign-in: in the sidebar).")
 
 
-ui.guarded(main)
+page.guarded(main)

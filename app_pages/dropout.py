@@ -8,7 +8,7 @@ import streamlit as st
 
 from core import charts
 from core.config import PARAMS
-from app_pages import ui
+from app_pages import links, page, services
 
 NAMES = ["drop_prob", "seed", "rows", "cols"]
 DEFAULTS = {name: PARAMS[name].default for name in NAMES}
@@ -23,7 +23,7 @@ def _playground(name, *args):
 @st.cache_data(max_entries=500, show_spinner=False)
 def compute(name, *args):
     """core.playground.<name>(*args) on the runner's MXNet thread; results are shared by every session."""
-    return ui.get_runner().call(_playground, name, *args)
+    return services.get_runner().call(_playground, name, *args)
 
 
 def next_seed():
@@ -36,16 +36,16 @@ def controls_ui():
     """The drop probability, seed, Resample and matrix shape; returns their values."""
     left, mid, right = st.columns([3, 2, 2], vertical_alignment="bottom")
     with left:  # param_widget needs st.slider itself, not a column's bound method
-        values = {"drop_prob": ui.param_widget(st.slider, "drop_prob", "Drop probability p")}
+        values = {"drop_prob": links.param_widget(st.slider, "drop_prob", "Drop probability p")}
     with mid:
-        values["seed"] = ui.param_widget(st.number_input, "seed", "Seed")
-    if "seed" not in ui.hidden():
+        values["seed"] = links.param_widget(st.number_input, "seed", "Seed")
+    if "seed" not in links.hidden():
         right.button("Resample", key="resample", on_click=next_seed, icon=":material/casino:",
                      help="A new draw: adds 1 to the seed.")
     with st.expander("Change the input matrix", icon=":material/edit:"):
         for col, name, label in zip(st.columns(4), NAMES[2:], ["Rows", "Columns"]):
             with col:
-                values[name] = ui.param_widget(st.number_input, name, label)
+                values[name] = links.param_widget(st.number_input, name, label)
         rows, cols = values["rows"], values["cols"]
         A = pd.DataFrame(np.arange(rows * cols, dtype=float).reshape(rows, cols)).rename(columns=str)
         if st.toggle("Type my own values", key="edit_values"):  # drawn on request: see light_table
@@ -156,7 +156,7 @@ def code_ui(output, drop_prob, seed):
 
 def main():
     st.title("Dropout playground")
-    ui.show_link_notes(ui.fix_link("dropout", NAMES))
+    links.show_link_notes(links.fix_link("dropout", NAMES))
     st.markdown("While a net trains, dropout switches off each unit of a layer independently with probability "
                 "$p$ (a fresh random mask $m$ on every pass) and divides the survivors by the keep probability "
                 "$1-p$. Here the layer's values are a small matrix $A$: move $p$ or the seed and see what survives.")
@@ -172,7 +172,7 @@ def main():
     scale_ui(A, p, seed)
     network_ui(p, seed)
     code_ui(output, p, seed)
-    ui.share_link_ui(values, DEFAULTS)
+    links.share_link_ui(values, DEFAULTS)
 
 
-ui.guarded(main)
+page.guarded(main)

@@ -6,9 +6,8 @@ import streamlit as st
 
 from core import charts
 from core.config import TrainConfig, from_values
-from core.memorize import time_left
-from core.runner import QUEUED, RUNNING
-from app_pages import class_ui, turns, ui
+from core.runner import QUEUED
+from app_pages import class_ui, links, live, page, pictures, services
 
 NAMES = ["epochs", "batch_size", "lr", "drop_prob1", "drop_prob2", "seed", "train_size"]
 DEFAULTS = {name: getattr(TrainConfig(), name) for name in NAMES}
@@ -19,21 +18,21 @@ def controls_ui():
     with st.form("setup", border=True):
         left, right = st.columns(2)
         with left:
-            values = {"epochs": ui.param_widget(st.number_input, "epochs", "Epochs"),
-                      "batch_size": ui.param_widget(st.number_input, "batch_size", "Batch size"),
-                      "lr": ui.param_widget(st.number_input, "lr", "Learning rate", format="%.5f"),
-                      "seed": ui.param_widget(st.number_input, "seed", "Seed")}
+            values = {"epochs": links.param_widget(st.number_input, "epochs", "Epochs"),
+                      "batch_size": links.param_widget(st.number_input, "batch_size", "Batch size"),
+                      "lr": links.param_widget(st.number_input, "lr", "Learning rate", format="%.5f"),
+                      "seed": links.param_widget(st.number_input, "seed", "Seed")}
         with right:
-            values |= {"drop_prob1": ui.param_widget(st.slider, "drop_prob1", "Drop probability, hidden layer 1"),
-                       "drop_prob2": ui.param_widget(st.slider, "drop_prob2", "Drop probability, hidden layer 2"),
-                       "train_size": ui.param_widget(st.number_input, "train_size", "Training images")}
+            values |= {"drop_prob1": links.param_widget(st.slider, "drop_prob1", "Drop probability, hidden layer 1"),
+                       "drop_prob2": links.param_widget(st.slider, "drop_prob2", "Drop probability, hidden layer 2"),
+                       "train_size": links.param_widget(st.number_input, "train_size", "Training images")}
         pressed = st.form_submit_button("Train", key="train", type="primary", icon=":material/play_arrow:")
     return values, pressed
 
 
 def submit(cfg):
     """Start (or join) the run for cfg and make it this session's current run."""
-    job = ui.get_runner().submit(cfg, viewer=ui.viewer_id())
+    job = services.get_runner().submit(cfg, viewer=services.viewer_id())
     runs = st.session_state.setdefault("mnist_runs", [])
     if job.id not in runs:
         runs.append(job.id)
@@ -42,7 +41,7 @@ def submit(cfg):
 
 
 def session_jobs():
-    return [j for j in ui.jobs(st.session_state.get("mnist_runs", [])) if j is not None]
+    return [j for j in services.jobs(st.session_state.get("mnist_runs", [])) if j is not None]
 
 
 def label(job, jobs):
@@ -50,33 +49,25 @@ def label(job, jobs):
 
 
 def status_ui(job):
-    """Progress, ETA, queue position or the run's final message."""
-    if job.status == QUEUED:
-        st.info(f"Waiting for a free worker: position {job.position} in the queue. "
-                "Identical setups share one run, so the defaults cost the class a single run.", icon=":material/hourglass_top:")
-    elif job.status == RUNNING:
-        done = job.steps_done / max(job.total_batches, 1) * job.config.epochs
-        st.progress(job.progress, text=f"Epoch {min(int(done) + 1, job.config.epochs)} of {job.config.epochs}"
-                                       f"{time_left(job)}")
-    elif job.status == "finished":
+    """How the current run ended (while it runs, the live chart shows its progress)."""
+    if job.status == "finished":
         final = job.of_kind("epoch")[-1]
         st.success(f"Finished in {job.elapsed:.1f} s: train accuracy {final['train_acc']:.2%}, "
                    f"test accuracy {final['test_acc']:.2%}.", icon=":material/check_circle:")
-    else:
+    elif job.finished:
         hint = " Lower the learning rate and train again." if job.status == "diverged" else ""
         st.warning(f"{job.message}{hint}", icon=":material/warning:")
+    elif job.status == QUEUED:
+        st.caption("Identical setups share one run, so the defaults cost the class a single run.")
 
 
-def charts_ui(jobs):
-    # The rows are built once per new events and shared by every session watching the same runs.
-    loss, accuracy = charts.LIVE_ROWS.tables([(label(j, jobs), j) for j in jobs])
+def charts_ui(current, jobs):
+    """The moving loss and accuracy of this session's runs, drawn and kept up to date in the browser."""
     max_epoch = max(j.config.epochs for j in jobs)
-    left, right = st.columns(2)
-    left.vega_lite_chart(loss, charts.live_spec("loss", max_epoch, "Moving loss|while training, with dropout"),
-                         width="stretch")
-    right.vega_lite_chart(accuracy, charts.live_spec("accuracy", max_epoch, None, "accuracy", None,
-                                                     "Accuracy after each epoch|no dropout: solid train, dashed test"),
-                          width="stretch")
+    live.runs_ui([(label(j, jobs), j, j is current and not j.finished) for j in jobs], each=True, charts=[
+        ("loss", charts.browser_spec("loss", max_epoch, "Moving loss|while training, with dropout")),
+        ("accuracy", charts.browser_spec("accuracy", max_epoch, None, "accuracy", None,
+                                         "Accuracy after each epoch|no dropout: solid train, dashed test"))])
 
 
 def runs_table_ui(jobs):
@@ -93,28 +84,17 @@ def runs_table_ui(jobs):
                                 for c in ("train acc", "test acc", "gap")})
 
 
-def live_ui(jobs):
-    """The status and charts (redrawn live by ui.live_ui while a run is going)."""
-    if not jobs:
-        st.info("Press **Train** to start. The lesson's setup takes about a minute on full MNIST; "
-                "try 2,000 training images and 40 epochs for a run of about ten seconds.", icon=":material/info:")
-        return
-    current = ui.get_runner().get(st.session_state.get("mnist_current"), ui.viewer_id()) or jobs[-1]
-    status_ui(current)
-    charts_ui(jobs)
-
-
 def actions_ui(current):
     """Stop, the no-dropout (or dropout) twin, and the CSV export of the current run."""
     cols = st.columns(3)
     if cols[0].button("Stop", key="stop", icon=":material/stop:", disabled=current is None or current.finished):
-        ui.get_runner().stop(current.id, ui.viewer_id())
+        services.get_runner().stop(current.id, services.viewer_id())
     if current is not None:
         twin = current.config.twin()
         if cols[1].button(f"Train the twin {'with dropout 0.5' if any(twin.drop_probs) else 'without dropout'}",
                           key="twin", icon=":material/compare_arrows:"):
             submit(twin)
-            st.rerun()  # redraw Stop and the twin button for the new current run
+            st.rerun(scope="fragment")  # redraw Stop and the twin button for the new current run
         cols[2].download_button("Curves as CSV", lambda: curves_csv(current), f"mnist-run-{current.id}.csv", "text/csv",
                                 key="download", icon=":material/download:", on_click="ignore")
 
@@ -137,7 +117,7 @@ def predictions_ui(job):
     def digits():  # dark ink on white
         return [255 - np.array(img, dtype=np.uint8).reshape(28, 28) for img in done["images"]]
 
-    ui.show_pngs(st, ui.job_key(job), digits, caption=captions, width=64)
+    pictures.show_pngs(st, services.job_key(job), digits, caption=captions, width=64)
 
 
 def explain_ui():
@@ -161,32 +141,40 @@ overfits visibly more.
 """)
 
 
-def main():
-    st.title("Training on MNIST")
-    st.caption("The lesson's 784-256-128-10 network, dropout after each hidden layer, plain SGD.")
-    ui.show_link_notes(ui.fix_link("mnist", NAMES))
-    if not ui.training_ready():
-        return
-    seat = class_ui.banner_ui()  # the class this link joins (/mnist?class=CODE), if any
+def work_ui(seat):
+    """What Train, Stop, the twin and a run's end change: a fragment, so they rerun this part only."""
     values, pressed = controls_ui()
     if pressed:
         fixed, notes = from_values(values, DEFAULTS)
         for note in notes:
             st.warning(note, icon=":material/tune:")
-        ui.wait_for_first_point(class_ui.record_ui(seat, submit(TrainConfig(**fixed))))
-    current = ui.get_runner().get(st.session_state.get("mnist_current"), ui.viewer_id())
+        class_ui.record_ui(seat, submit(TrainConfig(**fixed)))
+    current = services.get_runner().get(st.session_state.get("mnist_current"), services.viewer_id())
     actions_ui(current)  # Stop first: a queued run it stops has ended before the note below is drawn
-    running = ui.any_running(session_jobs())  # before the note: a run ending after it still gets a full rerun
     class_ui.run_note_ui(seat, current)
-    ui.live_ui(session_jobs, live_ui, running)
     jobs = session_jobs()
-    if jobs:
+    if not jobs:
+        st.info("Press **Train** to start. The lesson's setup takes about a minute on full MNIST; "
+                "try 2,000 training images and 40 epochs for a run of about ten seconds.", icon=":material/info:")
+    else:
+        if current is not None:
+            status_ui(current)
+        charts_ui(current, jobs)
         runs_table_ui(jobs)
     if current is not None and current.status == "finished":
         predictions_ui(current)
+    links.share_link_ui(values, DEFAULTS)
+
+
+def main():
+    st.title("Training on MNIST")
+    st.caption("The lesson's 784-256-128-10 network, dropout after each hidden layer, plain SGD.")
+    links.show_link_notes(links.fix_link("mnist", NAMES))
+    if not services.training_ready():
+        return
+    seat = class_ui.banner_ui()  # the class this link joins (/mnist?class=CODE), if any
+    page.fragment(lambda: work_ui(seat))
     explain_ui()
-    ui.share_link_ui(values, DEFAULTS)
 
 
-# Train is what a whole class presses at once: its reruns let page loads and slider moves go first.
-ui.guarded(main, turns.BULK if st.session_state.get("train") else None)
+page.guarded(main)

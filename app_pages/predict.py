@@ -5,7 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from core import predict, predict_charts as pc
-from app_pages import ui
+from app_pages import links, live, page, pictures, services
 
 BASE = predict.PredictConfig()  # what the class shares for each net: the default request
 DEFAULTS = {"digit": BASE.digit}
@@ -54,14 +54,14 @@ The histograms count every hidden activation of the full net on the scored test 
 
 def controls_ui():
     """The request form; returns (TrainConfig of the net to ask, checked digit, pressed)."""
-    done = [j for j in ui.jobs(st.session_state.get("mnist_runs", [])) if j is not None and j.status == "finished"]
+    done = [j for j in services.jobs(st.session_state.get("mnist_runs", [])) if j is not None and j.status == "finished"]
     names = {"class": "The class's pair: dropout 0.5 and none (20,000 images, 5 epochs)"}
     if done:  # this session's latest finished run on the MNIST page
         names["mine"] = f"My latest MNIST run ({done[-1].config.label()}) and its twin"
     with st.form("predict"):
         left, right = st.columns(2)
         source = left.radio("Nets", list(names), format_func=names.get, key="nets")
-        digit = ui.param_widget(right.number_input, "digit", "Test image to inspect (0 to 9,999)")
+        digit = links.param_widget(right.number_input, "digit", "Test image to inspect (0 to 9,999)")
         pressed = st.form_submit_button("Compute", key="compute", type="primary", icon=":material/play_arrow:")
     return (done[-1].config if source == "mine" else BASE.train), digit, pressed  # digit: in range (the widget)
 
@@ -71,7 +71,7 @@ def start(train_cfg, digit):
 
     The class's pair is pinned: it runs to the end for everyone even if the student who started it leaves.
     """
-    base = [ui.get_runner().submit(replace(BASE, train=cfg), viewer=ui.viewer_id(), pin=train_cfg == BASE.train)
+    base = [services.get_runner().submit(replace(BASE, train=cfg), viewer=services.viewer_id(), pin=train_cfg == BASE.train)
             for cfg in predict.twin_pair(train_cfg)]
     st.session_state.predict_request = {"base": [j.id for j in base], "digit": digit, "digit_jobs": None}
 
@@ -79,14 +79,14 @@ def start(train_cfg, digit):
 def current_jobs():
     """This session's two jobs (net, twin): the shared requests, then the chosen digit's once the nets are kept."""
     state = st.session_state.get("predict_request")
-    base = ui.jobs(state["base"]) if state else []
+    base = services.jobs(state["base"]) if state else []
     if None in base:  # forgotten by the runner (it keeps the latest jobs only): Compute asks again
         return []
     if not state or state["digit"] == BASE.digit or any(j.status != "finished" for j in base):
         return base
-    mine = ui.jobs(state["digit_jobs"] or [])
+    mine = services.jobs(state["digit_jobs"] or [])
     if not mine or None in mine:  # the nets are kept now: another digit costs a fraction of a second
-        mine = [ui.get_runner().submit(replace(j.config, digit=state["digit"]), viewer=ui.viewer_id()) for j in base]
+        mine = [services.get_runner().submit(replace(j.config, digit=state["digit"]), viewer=services.viewer_id()) for j in base]
         state["digit_jobs"] = [j.id for j in mine]
     return mine
 
@@ -97,10 +97,10 @@ def results_ui(jobs):
         return st.info("Press **Compute** to train (or reuse) the two nets and sample thinned nets from them.",
                        icon=":material/info:")
     names = [pc.net_name(j.config.train) for j in jobs]
+    if services.any_running(jobs):  # progress drawn in the browser; the results follow at the runs' end
+        live.runs_ui([(f"The net with {name}", job, True) for name, job in zip(names, jobs)])
     for name, job in zip(names, jobs):
-        if not job.finished:
-            st.progress(min(1.0, job.progress), text=pc.status_text(name, job))
-        elif job.status != "finished":
+        if job.finished and job.status != "finished":
             st.warning(pc.status_text(name, job) + " Press Compute to try again.", icon=":material/warning:")
     if all(j.status == "finished" for j in jobs):
         named = list(zip(names, [j.events for j in jobs]))
@@ -121,7 +121,7 @@ def averaging_ui(named):
 def image_ui(names, per_net, job):
     """One image through both nets: the picture, the sampled distributions, the numbers."""
     left, right = st.columns([1, 4])
-    ui.show_pngs(left, ui.job_key(job, "digit"), lambda: [pc.picture(per_net[0])],
+    pictures.show_pngs(left, services.job_key(job, "digit"), lambda: [pc.picture(per_net[0])],
                  caption=[f"test image {per_net[0]['index']}, a {per_net[0]['label']}"], width=112)
     right.altair_chart(pc.distribution_chart(*pc.class_frames(list(zip(names, per_net))), names), width="stretch")
     right.caption("Bars: the average of the T thinned nets; thin lines: each thinned net; diamonds: the full net.")
@@ -138,7 +138,7 @@ def uncertainty_ui(named, job):
     with digit:
         image_ui(names, [next(e for e in ims if e["role"] == "digit") for ims in images], job)
     with rotated:
-        ui.show_pngs(st, ui.job_key(job, "turned"), lambda: [pc.picture(e) for e in turned[0]],
+        pictures.show_pngs(st, services.job_key(job, "turned"), lambda: [pc.picture(e) for e in turned[0]],
                      caption=[f"{e['angle']}°" for e in turned[0]], width=56)
         st.altair_chart(pc.rotation_chart(*pc.rotation_frames(turned[0], pc.rotation_classes(turned[0]))),
                         width="stretch")
@@ -146,7 +146,7 @@ def uncertainty_ui(named, job):
         st.altair_chart(pc.entropy_chart(pc.entropy_frame(list(zip(names, turned))), names), width="stretch")
     with unsure:
         least = [e for e in images[0] if e["role"] == "ambiguous"]
-        ui.show_pngs(st, ui.job_key(job, "least"), lambda: [pc.picture(e) for e in least],
+        pictures.show_pngs(st, services.job_key(job, "least"), lambda: [pc.picture(e) for e in least],
                      caption=[f"#{e['index']}" for e in least], width=64)
         st.dataframe(pc.least_sure_frame(named[0][1], *named[1]), hide_index=True)
         st.markdown(f"- {pc.outcome_sentence(*named[0])}\n- {pc.outcome_sentence(*named[1], key='full')}")
@@ -162,30 +162,34 @@ def inside_ui(named, jobs):
                     "so their weights never receive a gradient.")
     for (name, events), job in zip(named, jobs):
         st.caption(f"First-layer units 0..{predict.UNITS_SHOWN - 1}, {name}")
-        ui.show_pngs(st, ui.job_key(job, "weights", raw), lambda: pc.weight_pictures(events, raw), width=56)
+        pictures.show_pngs(st, services.job_key(job, "weights", raw), lambda: pc.weight_pictures(events, raw), width=56)
     st.altair_chart(pc.activation_chart(pc.activation_frame(named), [name for name, _ in named]))
     st.markdown(pc.activation_sentence(named))
 
 
-def main():
-    ui.show_link_notes(ui.fix_link("predict", list(DEFAULTS)))
-    st.title("Dropout at prediction time")
-    st.markdown(INTRO)
-    if not ui.training_ready():
-        return
+def work_ui():
+    """The request form, Stop and the results: Compute, Stop and the runs' end rerun this fragment only."""
     train_cfg, digit, pressed = controls_ui()
     if pressed:
         start(train_cfg, digit)
     jobs = current_jobs()
-    running = ui.any_running(jobs)  # before Stop: a run it ends still gets live_ui's full rerun
-    if running and st.button("Stop", key="stop", icon=":material/stop:"):
+    if services.any_running(jobs) and st.button("Stop", key="stop", icon=":material/stop:"):
         for job in jobs:
-            ui.get_runner().stop(job.id, ui.viewer_id())
-    ui.live_ui(current_jobs, results_ui, running)
-    ui.share_link_ui({"digit": digit}, DEFAULTS)
+            services.get_runner().stop(job.id, services.viewer_id())
+    results_ui(current_jobs())
+    links.share_link_ui({"digit": digit}, DEFAULTS)
+
+
+def main():
+    links.show_link_notes(links.fix_link("predict", list(DEFAULTS)))
+    st.title("Dropout at prediction time")
+    st.markdown(INTRO)
+    if not services.training_ready():
+        return
+    page.fragment(work_ui)
     with st.expander("Show the code", icon=":material/code:"):
         st.code("\n\n".join(inspect.getsource(f) for f in (predict.sample_probs, predict.running_sums,
                                                            predict.thinned_probs)))
 
 
-ui.guarded(main)
+page.guarded(main)

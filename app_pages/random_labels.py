@@ -4,10 +4,10 @@ import inspect
 import streamlit as st
 
 from core import memorize
-from core.charts import LIVE_ROWS, live_spec, sweep_chart
+from core.charts import browser_spec, sweep_chart
 from core.config import INPUT_KINDS, INPUT_LABELS, PARAMS, from_values
 from core.data import noisy_labels
-from app_pages import ui
+from app_pages import links, live, page, services
 
 DEFAULTS = {"label_noise": 1.0, "drop_prob": 0.5, "train_size": 1000, "epochs": 300, "seed": 1, "inputs": "pixels"}
 INTRO = """
@@ -42,8 +42,8 @@ tenth of them are right by accident. Identical runs are shared by the whole clas
 
 def inputs_ui():
     """What the nets see. Linked by hand as ?inputs=<kind>: a bound selectbox would put its label in the link."""
-    kind = ui.hidden_value("inputs", DEFAULTS["inputs"])
-    if "inputs" not in ui.hidden():
+    kind = links.hidden_value("inputs", DEFAULTS["inputs"])
+    if "inputs" not in links.hidden():
         kind = st.selectbox("Inputs", INPUT_KINDS, INPUT_KINDS.index(kind), INPUT_LABELS.get, key="inputs",
                             help=PARAMS["inputs"].help)
         if kind != DEFAULTS["inputs"]:
@@ -58,14 +58,14 @@ def controls_ui():
     with st.form("random_labels"):
         left, mid, right = st.columns(3)
         with left:
-            noise = ui.param_widget(st.slider, "label_noise", "Labels replaced by random ones", default=1.0, step=0.1)
+            noise = links.param_widget(st.slider, "label_noise", "Labels replaced by random ones", default=1.0, step=0.1)
             inputs = inputs_ui()
         with mid:
-            drop_prob = ui.param_widget(st.slider, "drop_prob", "Drop probability of the dropout runs", default=0.5)
-            seed = ui.param_widget(st.number_input, "seed", "Seed")
+            drop_prob = links.param_widget(st.slider, "drop_prob", "Drop probability of the dropout runs", default=0.5)
+            seed = links.param_widget(st.number_input, "seed", "Seed")
         with right:
-            train_size = ui.param_widget(st.number_input, "train_size", "Training images", default=1000)
-            epochs = ui.param_widget(st.number_input, "epochs", "Epochs", default=300)
+            train_size = links.param_widget(st.number_input, "train_size", "Training images", default=1000)
+            epochs = links.param_widget(st.number_input, "epochs", "Epochs", default=300)
         train = st.form_submit_button("Train", key="train", type="primary", icon=":material/play_arrow:")
         sweep = st.form_submit_button("Run the corruption sweep", key="sweep", icon=":material/tune:")
     values, notes = from_values(dict(label_noise=noise, drop_prob=drop_prob, train_size=train_size, epochs=epochs,
@@ -77,61 +77,56 @@ def controls_ui():
 
 def start(runner, key, configs):
     """Submit configs under `key`, stopping this session's previous runs there that nothing here still shows."""
-    ids = [runner.submit(cfg, viewer=ui.viewer_id()).id for cfg in configs]
+    ids = [runner.submit(cfg, viewer=services.viewer_id()).id for cfg in configs]
     other = "rl_sweep" if key == "rl_contrast" else "rl_contrast"
     shown = set(ids) | set(st.session_state.get(other, []))
     for old in set(st.session_state.get(key, [])) - shown:
-        runner.stop(old, viewer=ui.viewer_id())
+        runner.stop(old, viewer=services.viewer_id())
     st.session_state[key] = ids
 
 
 def jobs_of(key):
-    jobs = ui.jobs(st.session_state.get(key, []))
+    jobs = services.jobs(st.session_state.get(key, []))
     return None if None in jobs else jobs
 
 
-def live_ui(key, draw):
-    """Draw this session's jobs under `key`, live while any runs."""
-    jobs = jobs_of(key)
-    if jobs is None:
-        return st.info("These runs are no longer kept on the server; press the button again.")
-    with st.container():  # its own place, so the two live sections are two fragments
-        ui.live_ui(lambda: jobs_of(key) or jobs, draw)
-
-
 def contrast_ui(jobs):
+    """The four runs' accuracy, drawn live in the browser; their final numbers in words once all have ended."""
     runs = [(memorize.run_name(j.config), j) for j in jobs]
-    if not all(j.finished for j in jobs):
-        for name, job in runs:
-            st.progress(1.0 if job.finished else job.progress, text=memorize.status_text(name, job))
-    frame = LIVE_ROWS.tables(runs)[1]  # built once per new events, shared by every session watching
-    spec = live_spec("accuracy", jobs[0].config.epochs, memorize.CHANCE, "accuracy", [name for name, _ in runs])
-    st.vega_lite_chart(frame, spec, key="contrast_chart")
+    done = all(j.finished for j in jobs)
+    spec = browser_spec("accuracy", jobs[0].config.epochs, memorize.CHANCE, "accuracy", [name for name, _ in runs])
+    live.runs_ui([(name, job, not done) for name, job in runs], charts=[("accuracy", spec)])
     cfg = jobs[0].config
     st.caption(f"Accuracy is checked {'every epoch' if cfg.eval_every == 1 else f'every {cfg.eval_every} epochs'} "
                f"on the {min(cfg.train_size, cfg.eval_size):,} training images and a fixed set of "
                f"{cfg.eval_size:,} test images, without dropout.")
-    if all(j.finished for j in jobs):
+    if done:
         st.markdown("\n".join("- " + memorize.final_line(name, job) for name, job in runs))
 
 
 def sweep_ui(jobs):
-    if not all(j.finished for j in jobs):
-        st.progress(*memorize.sweep_progress(jobs))
+    """The sweep's progress (live, redrawn at each run's end) and the chart and table of its finished runs."""
+    if services.any_running(jobs):
+        live.runs_ui([(memorize.run_name(j.config), j, False) for j in jobs], each=True, summary="Sweep")
     df = memorize.sweep_frame([memorize.summary(j.config, j.events) for j in jobs if j.status == "finished"])
     if len(df):
         st.altair_chart(sweep_chart(df), key="sweep_chart")
         st.dataframe(memorize.sweep_table(df), hide_index=True, height="content")
 
 
-def main():
-    ui.show_link_notes(ui.fix_link("random-labels", list(DEFAULTS)))
-    st.title("Memorising random labels")
-    st.markdown(INTRO)
-    if not ui.training_ready():
-        return
+def section_ui(key, draw):
+    """Draw this session's jobs under `key`, or say that the server forgot them."""
+    jobs = jobs_of(key)
+    if jobs is None:
+        st.info("These runs are no longer kept on the server; press the button again.")
+    else:
+        draw(jobs)
+
+
+def work_ui():
+    """The form, Stop and both sections: Train, Sweep, Stop and a run's end rerun this fragment only."""
     values, pressed = controls_ui()
-    runner = ui.get_runner()
+    runner = services.get_runner()
     if pressed == "train":
         start(runner, "rl_contrast", memorize.contrast_configs(values).values())
     elif pressed == "sweep":
@@ -140,19 +135,28 @@ def main():
     mine = st.session_state.get("rl_contrast", []) + st.session_state.get("rl_sweep", [])
     if any(j and not j.finished for j in map(runner.get, mine)) and st.button("Stop", key="stop"):
         for job_id in mine:
-            runner.stop(job_id, viewer=ui.viewer_id())
+            runner.stop(job_id, viewer=services.viewer_id())
     if st.session_state.get("rl_contrast"):
-        live_ui("rl_contrast", contrast_ui)
+        section_ui("rl_contrast", contrast_ui)
         st.markdown(CONTRAST_TEXT)
     if st.session_state.get("rl_sweep"):
         st.subheader("Corruption sweep")
         if note := st.session_state.get("rl_sweep_note"):
             st.info(note, icon=":material/timer:")
-        live_ui("rl_sweep", sweep_ui)
+        section_ui("rl_sweep", sweep_ui)
+    links.share_link_ui(values, DEFAULTS)
+
+
+def main():
+    links.show_link_notes(links.fix_link("random-labels", list(DEFAULTS)))
+    st.title("Memorising random labels")
+    st.markdown(INTRO)
+    if not services.training_ready():
+        return
+    page.fragment(work_ui)
     st.markdown(SWEEP_TEXT)
-    ui.share_link_ui(values, DEFAULTS)
     with st.expander("Show the code", icon=":material/code:"):
         st.code(inspect.getsource(noisy_labels) + "\n\n" + inspect.getsource(memorize.epochs_to_fit))
 
 
-ui.guarded(main)
+page.guarded(main)

@@ -147,6 +147,31 @@ def live_spec(kind, *args):
     return json.loads(_live_spec_json(kind, tuple(tuple(a) if isinstance(a, list) else a for a in args)))
 
 
+# Streamlit's own look for Vega-Lite charts (its light theme), for the charts the browser draws itself (the live
+# runs component): the same fonts sizes, grey labels, no ticks or axis lines, titles at the start.
+STREAMLIT_LOOK = {
+    "font": "Source Sans, sans-serif", "background": "transparent", "autosize": {"type": "fit", "contains": "padding"},
+    "view": {"stroke": "transparent", "strokeWidth": 0, "continuousHeight": 350},
+    "title": {"anchor": "start", "color": "#31333F", "fontSize": 16, "fontWeight": 600, "offset": 12},
+    "axis": {"labelFontSize": 12, "labelColor": "#808495", "labelFontWeight": 400, "titleFontSize": 14,
+             "titleColor": "#808495", "titleFontWeight": 400, "ticks": False, "domain": False, "gridColor": "#e6eaf1",
+             "labelPadding": 8, "titlePadding": 12, "labelFlush": True, "labelOverlap": True},
+    "legend": {"labelFontSize": 14, "labelColor": "#808495", "titleFontSize": 14, "titleColor": "#808495",
+               "titleFontWeight": 400, "padding": 8, "rowPadding": 4},
+}
+
+
+def browser_spec(kind, *args):
+    """live_spec for a chart the browser fills itself: its rows in the dataset named "rows", the page's width,
+    Streamlit's look."""
+    spec = live_spec(kind, *args)
+    spec["data"] = {"name": "rows"}
+    spec["width"] = "container"
+    config = spec.get("config", {})
+    spec["config"] = {**STREAMLIT_LOOK, **config, "mark": {**STREAMLIT_LOOK.get("mark", {}), **config.get("mark", {})}}
+    return spec
+
+
 def _legend_toggle():
     return alt.selection_point(fields=["run"], bind="legend")
 

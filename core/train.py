@@ -25,7 +25,7 @@ from core.mx import autograd, mx, nd  # noqa: E402
 
 EVAL_BATCH = 10_000  # images per forward pass when measuring accuracy
 FLOAT_IMAGES = 12_000  # sets up to this many images are scaled to float32 once per run (at most ~38 MB each)
-LOSS_POINTS = 1_000  # about this many moving-loss points per run, whatever its length
+LOSS_POINTS = 300  # about this many moving-loss points per run, whatever its length (what a chart shows)
 NUM_PREDICTIONS = 24  # test images whose predictions the final event carries
 SYNC_EVERY = 50  # batches between reads of the losses from the device (about 0.1 s on full MNIST)
 DIVERGED_LOSS = 100.0  # a moving loss above this (the start is about ln 10 = 2.3) means the run blew up

@@ -25,3 +25,9 @@ def run_until(at, done, timeout=90):
             return at
     raise AssertionError(f"timed out; the page shows {[e.value for e in at.markdown][:5]} and progress "
                          f"{[p.proto.text for p in at.get('progress')]}")
+
+
+def mounted(at, component="dropout_live_runs"):
+    """The data each live component on the page was mounted with (AppTest runs no component JavaScript)."""
+    import json
+    return [json.loads(c.proto.json) for c in at.get("bidi_component") if c.proto.component_name.endswith(component)]

@@ -19,18 +19,6 @@ os.environ["DROPOUT_NET_CACHE"] = os.path.join(_BOARD_DIR, "nets")  # lesson 4's
 atexit.register(shutil.rmtree, _BOARD_DIR, ignore_errors=True)
 
 
-@pytest.fixture(autouse=True)
-def _no_open_pages_noted():
-    """Every test starts with no open pages counted: the app's count (which paces live redraws and decides
-    whether a Train rerun waits for the first point) is per process and would grow with every test."""
-    ui = sys.modules.get("app_pages.ui")
-    if ui is not None:
-        with ui._visits_lock:
-            ui._visits.clear()
-        ui.class_size.clear()
-    yield
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def board_url(request, tmp_path):
     """An empty class board database: a fresh SQLite file, or the PostgreSQL of CLASSBOARD_TEST_URL (emptied)."""

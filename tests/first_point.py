@@ -1,8 +1,8 @@
 """Time from pressing Train to the first moving-loss point on the page: python -m tests.first_point
 
 Starts the real app, opens /mnist in headless Chromium and, six times with new seeds, clicks Train from
-inside the page and waits (a MutationObserver) for the page to show the run's first loss point (its ETA
-appears with it). Timed in the page, so the browser driver's own delays are not counted.
+inside the page and waits for the live chart (inside its component's shadow root) to hold the run's first loss
+point. Timed in the page, so the browser driver's own delays are not counted.
 """
 import statistics
 
@@ -12,11 +12,15 @@ from tests.app_server import CHROMIUM, CHROMIUM_ARGS, TRAIN, running_app
 
 CLICK_AND_WAIT = """() => new Promise(resolve => {
   const train = [...document.querySelectorAll('button')].find(b => b.innerText.trim().endsWith('Train'));
+  const loss = () => [...document.querySelectorAll('*')].filter(e => e.shadowRoot)
+    .map(e => e.shadowRoot.querySelector('.live .chart')).find(c => c && Number(c.dataset.rows) > 0);
+  const old = loss();  // the previous run's chart, replaced by the new run's
   const t0 = performance.now();
-  const seen = new MutationObserver(() => {
-    if (/s left/.test(document.body.innerText)) { seen.disconnect(); resolve(performance.now() - t0); }
-  });
-  seen.observe(document.body, {subtree: true, childList: true, characterData: true});
+  const timer = setInterval(() => {
+    const chart = loss();
+    if (chart && chart !== old) { clearInterval(timer); resolve(performance.now() - t0); }
+    else if (performance.now() - t0 > 30000) { clearInterval(timer); resolve(-1000); }
+  }, 10);
   train.click();
 })"""
 

@@ -285,6 +285,29 @@ class Class:
         return status[1].ru_utime + status[1].ru_stime, self.stderr.read()[-2000:]
 
 
+def probe(url, args, loads=None):
+    """Start the server-side probe (tests/load_client.py --probe) in a process of its own; returns the process."""
+    command = [sys.executable, "-m", "tests.load_client", "--url", url, "--probe", "--loads",
+               str(args.loads if loads is None else loads), "--moves", str(args.moves), "--pause", str(args.pause),
+               "--duration", str(args.duration), "--open-timeout", str(args.open_timeout)]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+
+def probe_result(proc, timeout):
+    """The probe's {"loads": [...], "moves": [...]}, or empty lists if it gave nothing within `timeout` s."""
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
+    for line in out.splitlines():
+        with contextlib.suppress(ValueError):
+            event = json.loads(line)
+            if event.get("event") == "probe":
+                return {"loads": event["loads"], "moves": event["moves"]}
+    return {"loads": [], "moves": []}
+
+
 # ---- the browser: six loads of the dropout page, three slider moves after each ----
 
 def warm_up(page, url):
@@ -312,10 +335,11 @@ def move_slider(page, key):
     return None if ms < 0 else ms / 1000
 
 
-def browse(page, url, args, busy):
+def browse(page, url, args, busy, loads=None):
     """Six loads (each followed by three slider moves); appends (start, end) of every action to `busy`."""
+    count = args.loads if loads is None else loads
     loads, moves, broken, key = [], [], 0, "ArrowRight"
-    for _ in range(args.loads):
+    for _ in range(count):
         start = time.monotonic()
         try:
             loads.append({"at": start, "s": load_dropout(page, url)})
@@ -344,15 +368,18 @@ def spread(values):
     return {"n": len(xs), "median": statistics.median(xs), "p95": xs[math.ceil(0.95 * len(xs)) - 1], "max": xs[-1]}
 
 
-def tick_cost(sampler, tabs, busy, start, end):
-    """Server CPU per fragment rerun, over the sample intervals of [start, end] with no full run or browser action.
+def tick_cost(sampler, tabs, busy, start, end, key="ticks"):
+    """Server CPU per live update (a timed fragment rerun, or with key="polls" a poll of a route), over the
+    sample intervals of [start, end] with no script run or browser action.
 
-    Full script runs (Train, run ends) and the browser's page loads and slider moves also cost the server;
+    Script runs (Train, run ends) and the browser's page loads and slider moves also cost the server;
     leaving out every sampling interval that overlaps one leaves the steady live phase, where the server
-    does (almost) nothing but serve live ticks.
+    does (almost) nothing but serve live updates.
     """
-    dirty = list(busy) + [(s - 0.05, e + 0.05) for tab in tabs for s, e, _ in tab["full_runs"] if e >= start]
-    ticks = sorted(t for tab in tabs for t in tab["ticks"] if start <= t <= end)
+    runs = [(s, e) for tab in tabs for s, e, _ in tab["full_runs"]] + \
+        [(s, e) for tab in tabs for s, e in tab.get("fragment_runs", []) if not tab["ticks"]]
+    dirty = list(busy) + [(s - 0.05, e + 0.05) for s, e in runs if e >= start]
+    ticks = sorted(t for tab in tabs for t in tab.get(key, []) if start <= t <= end)
     cpu = quiet = 0.0
     served = 0
     samples = [s for s in sampler.samples if start <= s[0] <= end]
@@ -379,8 +406,9 @@ def tick_bytes(tabs):
 def figures(args, url, sampler, result, loads, moves, broken, busy, marks):
     """Everything the run measured, as one JSON-able dict."""
     students = result["students"] if result else []
+    probed, quiet = marks.get("probe") or {"loads": [], "moves": []}, marks.get("quiet") or {}
     tabs = students + ([result["board"]] if result and result.get("board") else [])
-    last_tick = max((t for tab in tabs for t in tab["ticks"]), default=marks["train"])
+    last_tick = max((t for tab in tabs for t in tab["ticks"] + tab.get("polls", [])), default=marks["train"])
     end = max([marks["ended"], last_tick] + [e for _, e in busy])
     class_cpu = sampler.cpu_between(marks["train"], end) if sampler else (None, None)
     live_start = marks["train"] + args.window
@@ -392,6 +420,14 @@ def figures(args, url, sampler, result, loads, moves, broken, busy, marks):
         "page_load_errors": [x["error"] for x in loads if "error" in x],
         "slider_s": [x["s"] for x in moves], "slider": spread(x["s"] for x in moves),
         "browser_broken": broken,
+        "quiet_page_loads_s": [x["s"] for x in quiet.get("loads", [])],
+        "quiet_page_load": spread(x["s"] for x in quiet.get("loads", [])),
+        "quiet_slider": spread(x["s"] for x in quiet.get("moves", [])),
+        "server_loads_s": [x["s"] for x in probed["loads"]], "server_load": spread(x["s"] for x in probed["loads"]),
+        "server_slider": spread(x["s"] for x in probed["moves"]),
+        "server_load_errors": [x["error"] for x in probed["loads"] if "error" in x],
+        "quiet_server_load": spread(x["s"] for x in (marks.get("quiet_probe") or {}).get("loads", [])),
+        "quiet_server_slider": spread(x["s"] for x in (marks.get("quiet_probe") or {}).get("moves", [])),
         "opened_s": spread(s["opened_s"] for s in students),
         "first_chart_s": spread(s["first_chart_s"] for s in students),
         "never_saw_chart": sum(s["first_chart_s"] is None for s in students),
@@ -409,17 +445,23 @@ def figures(args, url, sampler, result, loads, moves, broken, busy, marks):
         "client_errors": sorted({e for t in tabs for e in t["client_errors"]})[:10],
         "class_s": end - marks["train"],
         "server_cpu_s": class_cpu[0], "workers_cpu_s": class_cpu[1],
+        "server_ms_per_student_s": (1000 * class_cpu[0] / (len(students) * (end - marks["train"]))
+                                    if class_cpu[0] is not None and students else None),
         "server_threads_cpu_wait_s": sampler.waits_between(marks["train"], end) if sampler else None,
         "server_cpu_opening_s": sampler.cpu_between(marks["open"], marks["train"])[0] if sampler else None,
         "idle_server_cores": marks.get("idle_server_cores"),
         "ticks_requested": sum(t["requested_ticks"] for t in tabs),
         "tick": tick_cost(sampler, tabs, busy, live_start, last_tick) if sampler else None,
+        "poll": tick_cost(sampler, tabs, busy, live_start, last_tick, "polls") if sampler else None,
+        "poll_bytes": spread(b for tab in students for b in tab.get("poll_bytes", [])),
+        "polls": sum(len(tab.get("polls", [])) for tab in tabs),
         "tick_bytes": tick_bytes(students),
         "memory_idle": marks.get("idle_memory"), "memory_peak": sampler.peak if sampler else None,
         "client_cpu_s": marks.get("client_cpu"),
         "board": board_note(args, result),
         "browser_actions": busy,
-        "per_student": [{k: v for k, v in s.items() if k not in ("ticks", "tick_bytes", "tick_unchanged_bytes")}
+        "per_student": [{k: v for k, v in s.items() if k not in ("ticks", "tick_bytes", "tick_unchanged_bytes", "polls",
+                                                                  "poll_bytes")}
                         for s in students],
     }
 
@@ -428,8 +470,8 @@ def train_answered(student):
     """Seconds from Train to the end of the full run it started (None if that run never ended)."""
     if student["pressed"] is None:
         return None
-    return next((end - student["pressed"] for start, end, _ in student["full_runs"] if start >= student["pressed"]),
-                None)
+    runs = sorted([(s, e) for s, e, _ in student["full_runs"]] + [tuple(r) for r in student.get("fragment_runs", [])])
+    return next((end - student["pressed"] for start, end in runs if start >= student["pressed"]), None)
 
 
 def board_note(args, result):
@@ -441,6 +483,9 @@ def board_note(args, result):
         return "not measured (the students' process gave no result)"
     if board["page_missing"]:
         return "skipped: the app has no /class page yet"
+    if board.get("polls"):
+        return (f"open with its watch: {len(board['polls'])} polls, {len(board.get('fragment_runs', []))} reruns "
+                f"of its live part, {len(board['exceptions'])} errors")
     if not board["ticks"]:
         return f"open, but no live fragment ran (is class {args.board} known?); {len(board['exceptions'])} errors"
     return (f"open with its live fragment: {len(board['ticks'])} reruns, median "
@@ -490,7 +535,13 @@ def report(fig):
         f"  exceptions: {fig['students_with_exception']} students ({fig['exception_elements']} elements); "
         f"failures: {fig['failure_count']} {sorted(set(fig['failures']))[:3] or ''}"
         f"{'; messages this client could not read: ' + str(fig['client_errors'][:3]) if fig['client_errors'] else ''}",
-        f"Dropout page in Chromium ({fig['page_loads_during_class']} of {len(fig['page_loads_s'])} loads while "
+        f"Dropout page, the server's part (protocol probe, fresh session each load): quiet loads "
+        f"{seconds(fig['quiet_server_load'])}, slider {seconds(fig['quiet_server_slider'])}",
+        f"  during the class: loads {', '.join('-' if s is None else f'{s:.2f}' for s in fig['server_loads_s'])} s; "
+        f"{seconds(fig['server_load'])}; slider {seconds(fig['server_slider'])}",
+        f"Dropout page in Chromium: quiet loads {seconds(fig['quiet_page_load'])}, quiet slider "
+        f"{seconds(fig['quiet_slider'])}",
+        f"  during the class ({fig['page_loads_during_class']} of {len(fig['page_loads_s'])} loads while "
         f"students were still running): loads {loads} s",
         f"  page load: {seconds(fig['page_load'])}; errors on the page: {fig['browser_broken']}",
         f"  slider re-render: {seconds(fig['slider'])}",
@@ -498,14 +549,22 @@ def report(fig):
         f"{fig['server_cpu_s'] or 0:.1f} CPU s, workers {fig['workers_cpu_s'] or 0:.1f} CPU s "
         f"(students opening /mnist before that: server {fig['server_cpu_opening_s'] or 0:.1f} CPU s; "
         f"idle server before the class: {fig['idle_server_cores'] or 0:.1%} of a core)",
+        f"  server CPU per student per second of the class: "
+        f"{'-' if fig['server_ms_per_student_s'] is None else format(fig['server_ms_per_student_s'], '.2f')} ms",
     ]
     if fig["server_threads_cpu_wait_s"]:
         ran, waited = fig["server_threads_cpu_wait_s"]
         lines.append(f"  noise: the server's sampled threads ran {ran:.1f} s and waited {waited:.1f} s for a CPU held by other "
                      f"processes (this script's students and Chromium included); waits well beyond the run time "
                      f"mean the machine, not the app, set the pace")
-    if tick:
-        per = lambda v: "-" if v is None else f"{v:.1f} ms"  # noqa: E731
+    per = lambda v: "-" if v is None else f"{v:.2f} ms"  # noqa: E731
+    poll = fig.get("poll")
+    if poll and fig.get("polls"):
+        lines.append(f"  live polls: {fig['polls']} answered; server CPU per poll {per(poll['ms_per_tick'])} in the "
+                     f"steady phase ({poll['quiet_ticks']} polls in {poll['quiet_s']:.1f} s with no script run or "
+                     f"browser action), {per(poll['ms_per_tick_all_live'])} over the whole live phase; bytes per "
+                     f"poll median {fig['poll_bytes']['median'] or 0:.0f}, max {fig['poll_bytes']['max'] or 0:.0f}")
+    if tick and tick["live_ticks"]:
         lines.append(f"  live ticks: {tick['live_ticks']} fragment reruns served ({fig['ticks_requested']} asked); "
                      f"server CPU per tick per student {per(tick['ms_per_tick'])} in the steady phase "
                      f"({tick['quiet_ticks']} ticks in {tick['quiet_s']:.1f} s with no full run or browser "
@@ -590,12 +649,17 @@ def run(args):
             if sampler:
                 marks["idle_server_cores"] = sampler.wait_idle()
                 marks["idle_memory"] = sampler.memory()
+            marks["quiet_probe"] = probe_result(probe(url, args, loads=3), 120)  # the server alone
+            quiet_loads, quiet_moves, _ = browse(page, url, args, [], loads=3)  # the browser alone, same server
+            marks["quiet"] = {"loads": quiet_loads, "moves": quiet_moves}
             marks["open"], students = time.monotonic(), Class(args, url)
             try:
                 train = students.wait_for("train", args.open_timeout + args.window + 30)
                 marks["train"] = train["t"] if train else time.monotonic()
                 busy = []
+                prober = probe(url, args) if train else None
                 loads, moves, broken = browse(page, url, args, busy) if train else ([], [], 0)
+                marks["probe"] = probe_result(prober, args.duration) if prober else None
                 ended = students.wait_for("ended", args.duration + 60)
                 marks["ended"] = ended["t"] if ended else time.monotonic()
             except BaseException:

@@ -2,22 +2,26 @@
 
 Each student is one session on /_stcore/stream that speaks to the server as Streamlit's frontend does: it asks
 for /mnist with the class link's query string, keeps the widget states the page's elements announce, presses
-Train (the form's submit trigger plus every widget's current value), then asks for its live fragment's reruns
-at the interval of the server's `auto_rerun` message until its run ends. Per student it records the time from
-Train to the first loss-chart rows, to the run's end, the queue position shown, any exception element, and the
-bytes of every fragment rerun. tests/load.py starts it as a subprocess (so the students' Python does not share
+Train (the form's submit trigger plus every widget's current value, as a rerun of the fragment holding the form),
+then does what the page's live chart does in a browser: it polls /api/runs/{token} for the runs the chart was
+mounted with, at the chart's interval, over one kept-alive HTTP connection, and when they have ended sends the
+chart's "ended" trigger (one rerun of its fragment). A board tab polls /api/classes/{code} as the board's watch
+does and reruns its fragment when the version changes. A page still using timed fragment reruns (`auto_rerun`)
+is followed at their interval. Per student it records the time from Train to the first loss-chart rows, to the
+run's end, the queue position shown, any exception element, and the bytes of every poll and fragment rerun. tests/load.py starts it as a subprocess (so the students' Python does not share
 a GIL with the browser driver); it prints one JSON object per line: progress events, then {"event": "result"}.
 All traffic goes to the given loopback URL; every wait has a deadline.
 """
 import argparse
 import asyncio
 import collections
+import gzip
 import json
 import random
 import re
 import statistics
 import time
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pyarrow as pa
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -30,7 +34,8 @@ from websockets.exceptions import ConnectionClosed
 FULL_RUN = ForwardMsg.FINISHED_SUCCESSFULLY
 FRAGMENT_RUN = ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
 INTERRUPTED = ForwardMsg.FINISHED_EARLY_FOR_RERUN
-QUEUE = re.compile(r"position (\d+) in the queue")
+QUEUE = re.compile(r"(?:position|place) (\d+) in the queue")
+LIVE_RUNS, WATCH = "dropout_live_runs", "dropout_watch"  # the app's live components (app_pages/live.py)
 BROKEN = "Something went wrong"  # what app_pages/ui.guarded shows instead of a traceback
 
 
@@ -101,6 +106,64 @@ def loss_rows(chart):
     return rows
 
 
+class HTTP:
+    """One kept-alive HTTP/1.1 connection to the app, as a browser tab's fetch() reuses; gzip accepted."""
+
+    def __init__(self, netloc):
+        self.netloc = netloc
+        self.host, _, port = netloc.partition(":")
+        self.port = int(port or 80)
+        self.reader = self.writer = None
+
+    async def get(self, path, timeout=30):
+        """(status, body bytes, bytes on the wire) of GET path; reconnects once if the connection was closed."""
+        for attempt in (0, 1):
+            try:
+                return await asyncio.wait_for(self._get(path), timeout)
+            except (OSError, asyncio.IncompleteReadError, ConnectionError):
+                self.close()
+                if attempt:
+                    raise
+        raise RuntimeError("unreachable")
+
+    async def _get(self, path):
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        self.writer.write(f"GET {path} HTTP/1.1\r\nHost: {self.netloc}\r\nAccept: */*\r\n"
+                          "Accept-Encoding: gzip, deflate\r\n\r\n".encode())
+        await self.writer.drain()
+        status = int((await self.reader.readline()).split()[1])
+        headers, size = {}, 0
+        while True:
+            line = await self.reader.readline()
+            size += len(line)
+            if line in (b"\r\n", b"\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if headers.get("transfer-encoding") == "chunked":
+            body = b""
+            while True:
+                length = int((await self.reader.readline()).split(b";")[0], 16)
+                chunk = await self.reader.readexactly(length + 2)
+                body += chunk[:-2]
+                if length == 0:
+                    break
+        else:
+            body = await self.reader.readexactly(int(headers.get("content-length", 0)))
+        size += len(body)
+        if headers.get("content-encoding") == "gzip":
+            body = gzip.decompress(body)
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return status, body, size
+
+    def close(self):
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
+
+
 class Tab:
     """One open page: a session on /_stcore/stream that answers the server as Streamlit's frontend does."""
 
@@ -109,13 +172,22 @@ class Tab:
         self.ws = self.reader = self.run = None
         self.page_hash, self.widgets, self.cache, self.timers = "", {}, MessageCache(), {}
         self.element_ids = set()    # ids of the elements (widgets, charts) the page shows
+        self.fragment_ids = {}      # element id -> the fragment it was drawn in ("" for none)
+        self.fragment_of_delta = ""
+        self.http = None            # the kept-alive connection the page's live charts poll over
+        self.watchers = {}          # element id -> the task following that live element
         self.asked_full = None      # when this tab last asked for a full run
+        self.asked_fragment = None  # when it last asked for a fragment's rerun
+        self.auto_asked = False     # whether that was a timed rerun (an old-style live fragment)
         self.full_runs = []         # (start, end, registered a live fragment)
         self.ticks, self.tick_bytes, self.tick_unchanged = [], [], []  # per fragment rerun served
         self.requested = self.bytes = self.messages = self.refs = self.misses = 0
         self.last_hash = {}         # delta path -> hash of the element the last fragment rerun sent there
         self.exceptions, self.errors, self.page_missing, self.client_errors = [], 0, False, []
         self.loaded = asyncio.Event()
+        self.polls, self.poll_bytes = [], []  # when each poll of a route was answered, and its bytes
+        self.fragment_runs = []     # (start, end) of every fragment run (Train, a run's end, a board change)
+        self.triggered = None       # when a live component last asked for its fragment's rerun
         self.trace = collections.deque(maxlen=40)  # the last run-level messages: (time, kind, detail)
 
     async def open(self, timeout):
@@ -131,13 +203,20 @@ class Tab:
     async def close(self):
         for _, task in self.timers.values():
             task.cancel()
+        for task in self.watchers.values():
+            task.cancel()
+        if self.http is not None:
+            self.http.close()
         if self.ws is not None:
             await self.ws.close()
         if self.reader is not None:
             await asyncio.wait([self.reader], timeout=5)
 
-    async def rerun(self, fragment_id="", auto=False, trigger=None):
-        """Send rerun_script with this tab's query, page, widget states and cached message hashes."""
+    async def rerun(self, fragment_id="", auto=False, trigger=None, json_trigger=None):
+        """Send rerun_script with this tab's query, page, widget states and cached message hashes.
+
+        trigger: a button's id; json_trigger: (a component's element id, event, value), as setTriggerValue sends.
+        """
         msg = BackMsg()
         state = msg.rerun_script
         state.query_string, state.page_script_hash = self.query, self.page_hash
@@ -147,12 +226,18 @@ class Tab:
         state.widget_states.widgets.extend(self.widgets.values())
         if trigger:
             state.widget_states.widgets.add(id=trigger, trigger_value=True)
+        if json_trigger:
+            element_id, event, value = json_trigger
+            state.widget_states.widgets.add(id=f"$$STREAMLIT_INTERNAL_KEY_{element_id}__events",
+                                            json_trigger_value=json.dumps([{"event": event, "value": value}]))
         state.cached_message_hashes.extend(self.cache.entries)
         context = state.context_info
         context.timezone, context.timezone_offset, context.locale = "UTC", 0, "en-US"
         context.url = f"{self.url}/{self.page}" + (f"?{self.query}" if self.query else "")
         context.is_embedded, context.color_scheme = False, "light"
         self.trace.append((round(now(), 3), "ask", fragment_id or ("trigger" if trigger else "full")))
+        if fragment_id:
+            self.asked_fragment, self.auto_asked = now(), auto
         await self.ws.send(msg.SerializeToString())
 
     async def _read(self):
@@ -213,7 +298,10 @@ class Tab:
             self.stop_timers(list(self.timers))
             if self.asked_full is not None:
                 start, self.asked_full = min(start, self.asked_full), None
-        self.run = {"start": start, "fragments": fragments, "bytes": 0, "live": False, "ids": set(), "unchanged": 0}
+        if fragments and self.asked_fragment is not None:
+            start, self.asked_fragment = min(start, self.asked_fragment), None
+        self.run = {"start": start, "fragments": fragments, "bytes": 0, "live": False, "ids": set(), "unchanged": 0,
+                    "timed": bool(fragments) and self.auto_asked}
 
     def on_delta(self, msg):
         if self.run is not None and self.run["fragments"]:
@@ -224,6 +312,7 @@ class Tab:
         if msg.delta.WhichOneof("type") == "new_element":
             element = msg.delta.new_element
             kind = element.WhichOneof("type")
+            self.fragment_of_delta = msg.delta.fragment_id
             self.on_element(kind, getattr(element, kind))
 
     def on_element(self, kind, element):
@@ -231,6 +320,7 @@ class Tab:
         if self.run is not None and getattr(element, "id", ""):
             self.run["ids"].add(element.id)
             self.element_ids.add(element.id)
+            self.fragment_ids[element.id] = self.fragment_of_delta
             state = initial_state(kind, element)
             if state is not None and (element.id not in self.widgets or getattr(element, "set_value", False)):
                 self.widgets[element.id] = state
@@ -239,10 +329,80 @@ class Tab:
         elif kind == "alert" and BROKEN in element.body:
             self.errors += 1
             self.exceptions.append(element.body[:200])
+        if kind == "bidi_component":
+            self.on_component(element)
         self.observe(kind, element)
 
     def observe(self, kind, element):
         """Hook for what a particular page's client looks for in each element."""
+
+    def on_component(self, element):
+        """A live component was drawn: follow it as its JavaScript would (once per distinct mount)."""
+        name = element.component_name.rsplit(".", 1)[-1]
+        if name not in (LIVE_RUNS, WATCH) or not element.json:
+            return
+        old = self.watchers.get(element.id)
+        if old is not None and getattr(old, "data", None) == element.json:
+            return  # the same mount again (its key and data unchanged): the browser keeps it as it is
+        if old is not None:
+            old.cancel()
+        follow = self.follow_runs if name == LIVE_RUNS else self.follow_watch
+        task = asyncio.get_running_loop().create_task(follow(element.id, self.fragment_of_delta,
+                                                             json.loads(element.json)))
+        task.data = element.json
+        self.watchers[element.id] = task
+
+    async def poll(self, path):
+        """GET a route of the app over this tab's kept-alive connection; (status, JSON or None)."""
+        if self.http is None:
+            self.http = HTTP(urlsplit(self.url).netloc)
+        status, body, size = await self.http.get(path)
+        self.polls.append(now())
+        self.poll_bytes.append(size)
+        self.bytes += size
+        return status, (json.loads(body) if status == 200 else None)
+
+    async def follow_runs(self, element_id, fragment_id, data):
+        """What live_runs.js does: poll the mounted runs until those mounted live have ended, then trigger."""
+        runs = [dict(r, next=0, ended=False) for r in data["runs"]]
+        watched = [r for r in runs if r["live"]]
+        try:
+            while watched and now() < self.deadline:
+                more = False
+                for run in runs:
+                    if run["ended"]:
+                        continue
+                    viewer = f"&viewer={quote(data['viewer'])}" if data.get("viewer") else ""
+                    status, answer = await self.poll(f"/api/runs/{quote(run['token'])}?since={run['next']}{viewer}")
+                    if answer is None:
+                        run["ended"] = status == 404
+                        continue
+                    run["next"], run["ended"] = answer["next"], answer["ended"]
+                    more = more or answer.get("more", False)
+                    self.on_poll(answer)
+                due = any(r["ended"] for r in watched) if data.get("each") else all(r["ended"] for r in watched)
+                if due:
+                    self.triggered = now()
+                    await self.rerun(fragment_id, json_trigger=(element_id, "ended", int(time.time() * 1000)))
+                    return
+                await asyncio.sleep(0 if more else data["interval"])
+        except (OSError, ConnectionClosed, asyncio.TimeoutError) as err:
+            self.client_errors.append(f"poll: {type(err).__name__}: {err}"[:200])
+
+    async def follow_watch(self, element_id, fragment_id, data):
+        """What watch.js does: poll the route every interval; one trigger when its version differs."""
+        try:
+            while now() < self.deadline:
+                await asyncio.sleep(data["interval"])
+                status, answer = await self.poll("/" + data["url"].lstrip("/"))
+                if answer is not None and answer.get("version") != data["version"]:
+                    await self.rerun(fragment_id, json_trigger=(element_id, "changed", answer["version"]))
+                    return
+        except (OSError, ConnectionClosed, asyncio.TimeoutError) as err:
+            self.client_errors.append(f"watch: {type(err).__name__}: {err}"[:200])
+
+    def on_poll(self, answer):
+        """Hook: one answer of the runs route."""
 
     def on_auto_rerun(self, msg):
         if self.run is not None:
@@ -277,9 +437,12 @@ class Tab:
             return
         self.cache.run_finished(run["fragments"])
         if msg.script_finished == FRAGMENT_RUN:
-            self.ticks.append(now())
-            self.tick_bytes.append(run["bytes"])
-            self.tick_unchanged.append(run["unchanged"])
+            self.fragment_runs.append((run["start"], now()))
+            if run.get("timed"):
+                self.ticks.append(now())
+                self.tick_bytes.append(run["bytes"])
+                self.tick_unchanged.append(run["unchanged"])
+            self.on_fragment_run(run)
         elif msg.script_finished == FULL_RUN:
             self.full_runs.append((run["start"], now(), run["live"]))
             self.widgets = {k: v for k, v in self.widgets.items() if k in run["ids"]}  # widgets no longer shown
@@ -290,9 +453,13 @@ class Tab:
     def on_full_run(self, run):
         """Hook called after each complete full run."""
 
+    def on_fragment_run(self, run):
+        """Hook called after each complete fragment run."""
+
     def summary(self):
         """What this tab measured, as plain JSON-able values."""
         return {"requested_ticks": self.requested, "ticks": self.ticks, "tick_bytes": self.tick_bytes,
+                "polls": self.polls, "poll_bytes": self.poll_bytes, "fragment_runs": self.fragment_runs,
                 "tick_unchanged_bytes": self.tick_unchanged, "full_runs": self.full_runs, "bytes": self.bytes,
                 "messages": self.messages, "cache_refs": self.refs, "cache_misses": self.misses,
                 "exceptions": self.exceptions, "errors": self.errors, "page_missing": self.page_missing,
@@ -314,17 +481,13 @@ class Student(Tab):
         if button is None:
             raise RuntimeError(f"no '{button_key}' button on the page")
         self.pressed = self.asked_full = now()
-        await self.rerun(trigger=button)
+        await self.rerun(self.fragment_ids.get(button, ""), trigger=button)
 
     def observe(self, kind, element):
         if self.pressed is None:
             return
         if kind == "alert":
-            position = QUEUE.search(element.body)
-            if position:
-                self.positions.append(int(position.group(1)))
-                self.queue_shown = self.queue_shown or now() - self.pressed
-                self.run_is_busy()
+            self.saw_position(element.body)
             self.status = element.body
         elif kind == "progress":
             self.run_is_busy()
@@ -332,14 +495,39 @@ class Student(Tab):
             rows = loss_rows(element)
             if rows:
                 self.first_chart, self.first_rows = now() - self.pressed, rows
+        elif kind == "bidi_component" and element.component_name.endswith(LIVE_RUNS) and element.json:
+            if any(r["live"] for r in json.loads(element.json)["runs"]):
+                self.run_is_busy()  # a live chart mounted with a run still going
+
+    def saw_position(self, text):
+        position = QUEUE.search(text)
+        if position:
+            self.positions.append(int(position.group(1)))
+            self.queue_shown = self.queue_shown or now() - self.pressed
+            self.run_is_busy()
+
+    def on_poll(self, answer):
+        if self.pressed is None:
+            return
+        if answer["status"] == "queued":
+            self.saw_position(answer["text"])
+        if answer["loss"] and self.first_chart is None:
+            self.first_chart, self.first_rows = now() - self.pressed, len(answer["loss"])
+        self.status = answer["text"]
 
     def run_is_busy(self):
-        """The run being received shows a training still going (a progress bar or a queue position)."""
+        """The run being received shows a training still going (a progress bar, a queue position, a live chart)."""
         if self.run is not None:
             self.run["busy"] = True
 
     def on_full_run(self, run):
-        """The class run has ended once a full run after Train shows neither a live fragment nor a run going."""
+        self.check_ended(run)
+
+    def on_fragment_run(self, run):
+        self.check_ended(run)
+
+    def check_ended(self, run):
+        """The class run has ended once a run after Train shows neither a live fragment nor a run going."""
         if (self.pressed is not None and self.ended is None and run["start"] >= self.pressed and not run["live"]
                 and not run.get("busy")):
             self.ended = now() - self.pressed
@@ -394,6 +582,55 @@ async def open_board(url, code, deadline, timeout):
     return board
 
 
+class Probe(Tab):
+    """A fresh session on /dropout that times the server's own part of a page load and of a slider move.
+
+    A load: from the first rerun request to the full run's script_finished; a move: from the rerun request
+    carrying the slider's new value to its script_finished. No browser: nothing here shares the time with
+    rendering, so these are the server's figures.
+    """
+
+    def __init__(self, url, deadline):
+        super().__init__(url, "dropout", "", deadline)
+        self.finished = asyncio.Event()
+
+    def on_full_run(self, run):
+        self.finished.set()
+
+    async def load(self, timeout):
+        start = now()
+        await self.open(timeout)
+        return now() - start
+
+    async def move(self, timeout, step=0.01):
+        """Move the drop-probability slider one step (up, or down from the top) and time the rerun."""
+        slider = next(k for k in self.widgets if k.endswith("-drop_prob"))
+        value = self.widgets[slider].double_array_value.data
+        value[0] = round(value[0] + step if value[0] + step <= 1.0 else value[0] - step, 4)
+        self.finished.clear()
+        start = self.asked_full = now()
+        await self.rerun()
+        await asyncio.wait_for(self.finished.wait(), timeout)
+        return now() - start
+
+
+async def run_probe(args):
+    """args.loads fresh sessions on /dropout, each followed by args.moves slider moves, args.pause s apart."""
+    loads, moves = [], []
+    for _ in range(args.loads):
+        probe = Probe(args.url, now() + args.duration)
+        try:
+            loads.append({"at": now(), "s": await probe.load(args.open_timeout)})
+            for _ in range(args.moves):
+                moves.append({"at": now(), "s": await probe.move(args.open_timeout)})
+        except (OSError, asyncio.TimeoutError, ConnectionClosed, StopIteration) as err:
+            loads.append({"at": now(), "s": None, "error": f"{type(err).__name__}: {err}"[:160]})
+        finally:
+            await probe.close()
+        await asyncio.sleep(args.pause)
+    return {"loads": loads, "moves": moves}
+
+
 def emit(event, **fields):
     print(json.dumps({"event": event, "t": now(), **fields}), flush=True)
 
@@ -439,6 +676,11 @@ def parse_args(argv=None):
     parser.add_argument("--duration", type=float, default=300, help="the class's time limit, in seconds")
     parser.add_argument("--open-timeout", type=float, default=120)
     parser.add_argument("--seed", type=int, default=0, help="seed of the press times")
+    parser.add_argument("--probe", action="store_true", help="instead of students: time the server's part of "
+                        "dropout page loads and slider moves (--loads, --moves, --pause)")
+    parser.add_argument("--loads", type=int, default=6)
+    parser.add_argument("--moves", type=int, default=3)
+    parser.add_argument("--pause", type=float, default=3.0)
     args = parser.parse_args(argv)
     if urlsplit(args.url).hostname != "127.0.0.1":
         parser.error("--url must point at 127.0.0.1 (this benchmark only talks to a local server)")
@@ -449,6 +691,9 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.probe:
+        emit("probe", **asyncio.run(run_probe(args)))
+        return
     result = asyncio.run(run_class(args))
     emit("result", **result)
     print(summary_line(result), flush=True)

@@ -47,17 +47,17 @@ assert importers and all(name.startswith("mxnet-ops") for name in importers), im
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
 
 
-def test_open_pages_set_the_class_size_that_paces_live_redraws(monkeypatch):
-    from app_pages import ui
-    tabs = [AppTest.from_file(f"{ROOT}/streamlit_app.py", default_timeout=30).run() for _ in range(3)]
-    viewers = {at.session_state["_viewer"] for at in tabs}
-    assert len(viewers) == 3 and viewers <= set(ui._visits)  # every full run of a page notes its session
-    ui.class_size.clear()
-    assert ui.class_size() >= 3
-    monkeypatch.setattr(ui, "OPEN_S", -1)  # now every visit is old: closed tabs stop counting ...
-    ui.class_size.clear()
-    assert ui.class_size() == ui.get_runner().watchers()
-    AppTest.from_file(f"{ROOT}/streamlit_app.py", default_timeout=30).run()
-    assert not viewers & set(ui._visits)  # ... and the next visit forgets them
-    assert [ui.tick_for(n) for n in (1, 10, 11, 30, 80, 100)] == [0.5, 0.5, 2.0, 2.0, 2.0, 3.0]
-    ui.class_size.clear()
+def test_streamlit_run_serves_the_app_with_its_routes():
+    """`streamlit run streamlit_app.py` finds this App (Streamlit's AST discovery) and with it the live routes."""
+    from pathlib import Path
+
+    from streamlit.web.server.app_discovery import discover_asgi_app
+
+    found = discover_asgi_app(Path(ROOT) / "streamlit_app.py")
+    assert found.is_asgi_app and found.import_string == "streamlit_app:app"
+    code = """
+import streamlit_app
+paths = [r.path for r in streamlit_app.app._user_routes]
+assert paths == ["/api/runs/{token}", "/api/classes/{code}", "/api/vendor/{name}"], paths
+"""
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)

@@ -16,10 +16,12 @@ def test_a_session_run_and_its_twin_are_sampled_live(page, app_url):
     expect(page.get_by_role("heading", name="Dropout at prediction time")).to_be_visible(timeout=30_000)
     page.get_by_text(re.compile("^My latest MNIST run")).click()
     page.get_by_role("button", name=COMPUTE).click()
-    expect(page.locator("[data-testid='stProgress']").first).to_be_visible(timeout=30_000)  # live progress
+    progress = page.locator(".live .line")  # the live component's progress lines, fed by the runs route
+    expect(progress.first).to_be_visible(timeout=30_000)
+    expect(progress.first).to_contain_text(re.compile(r"The net with (dropout 0\.5|no dropout): "))
     expect(page.get_by_role("heading", name="3. Inside the net")).to_be_visible(timeout=120_000)
-    # The live section hands over to one full rerun at the end; once it is done each sentence is there once.
-    expect(page.locator("[data-testid='stProgress']")).to_have_count(0, timeout=60_000)
+    # The live section hands over to one rerun at the end; once it is done each sentence is there once.
+    expect(progress).to_have_count(0, timeout=60_000)
     expect(page.get_by_text(re.compile(r"One thinned net per image scores \d+\.\d%"))).to_have_count(1, timeout=15_000)
     expect(page.get_by_text(re.compile(r"Hidden layer 1: \d+% of activations are zero with dropout 0\.5"))).to_have_count(
         1, timeout=15_000)

@@ -10,9 +10,10 @@ def test_train_runs_the_contrast_to_its_final_numbers(page, app_url):
     page.goto(app_url + "/random-labels?train_size=200&epochs=5")
     expect(page.get_by_role("heading", name="Memorising random labels")).to_be_visible(timeout=30_000)
     page.get_by_role("button", name=TRAIN).click()
-    expect(page.locator("[data-testid='stVegaLiteChart']").first).to_be_visible(timeout=30_000)
+    expect(page.locator(".live .chart canvas").first).to_be_visible(timeout=30_000)  # drawn from the runs route
     for name in ("True labels, no dropout", "True labels, dropout 0.5", "Random labels, no dropout",
                  "Random labels, dropout 0.5"):
         expect(page.get_by_text(re.compile(rf"{name}: train \d+\.\d%, test \d+\.\d%"))).to_be_visible(timeout=60_000)
-    expect(page.locator("[data-testid='stProgress']")).to_have_count(0)
+    expect(page.locator(".live .line")).to_have_count(0)
+    assert int(page.locator(".live .chart").first.get_attribute("data-rows")) == 4 * 5 * 2  # runs x epochs x splits
     expect(page.locator("[data-testid='stException']")).to_have_count(0)

@@ -178,3 +178,16 @@ def test_a_data_size_class_presets_size_and_dropout_and_its_board_compares_with_
     at = open_board(**{"class": code})
     assert not at.exception and len(at.get("vega_lite_chart")) == 3
     assert "+3.0 points at 1,000 images" in texts(at) and "fig. 10" in texts(at)
+
+
+def test_the_board_watches_its_class_route_and_the_version_changes_when_a_run_lands(board):
+    code = board.create_class(TINY)
+    at = open_board(**{"class": code})
+    (watch,) = apptest.mounted(at, "dropout_watch")
+    assert watch["url"] == f"api/classes/{code}" and watch["interval"] == 2.0
+    assert watch["version"] == class_ui.version(class_ui.board_url(), code)
+    board.record([row(code, "Ada", 0.5, setup=TINY)])
+    class_ui.class_view.clear()
+    assert class_ui.version(class_ui.board_url(), code) != watch["version"]  # what the watch compares
+    assert apptest.mounted(at.run(), "dropout_watch")[0]["version"] != watch["version"]
+    assert {m.label: m.value for m in at.metric}["Runs finished"] == "1"

@@ -18,6 +18,28 @@ def test_renders_with_the_lessons_defaults():
                       "drop_prob1": 0.5, "drop_prob2": 0.5}
 
 
+def test_train_mounts_a_live_chart_that_polls_the_run_and_the_end_unmounts_its_polling():
+    at = open_page(epochs=20, train_size=20000, lr=0.01, seed=104)
+    at.button(key="train").click().run()
+    assert not at.exception
+    (live,) = apptest.mounted(at)
+    job = ui_runner().get(at.session_state["mnist_current"])
+    assert live["runs"] == [{"token": job.token, "label": f"#1 {job.config.label()}", "status": True, "live": True}]
+    assert live["interval"] == 1.0 and live["each"] and live["viewer"] == at.session_state["_viewer"]
+    assert [c["rows"] for c in live["charts"]] == ["loss", "accuracy"]
+    assert all(c["spec"]["data"] == {"name": "rows"} and c["spec"]["width"] == "container" for c in live["charts"])
+    assert not at.get("vega_lite_chart") and not at.get("progress")  # drawn by the browser, not by reruns
+    at.button(key="stop").click().run()
+    run_until(at, lambda a: any("Stopped" in w.value for w in a.warning))
+    (live,) = apptest.mounted(at)
+    assert live["runs"][0]["live"] is False and live["runs"][0]["status"] is False
+
+
+def ui_runner():
+    from app_pages import services
+    return services.get_runner()
+
+
 def test_a_short_run_finishes_and_a_twin_is_compared():
     at = open_page(epochs=1, train_size=1000, lr=0.01, seed=101)
     at.button(key="train").click().run()
@@ -29,8 +51,8 @@ def test_a_short_run_finishes_and_a_twin_is_compared():
     run_until(at, lambda a: len(a.dataframe[0].value) == 2 and all(a.dataframe[0].value["status"] == "finished"))
     table = at.dataframe[0].value
     assert list(table["drop_prob1"]) == [0.5, 0.0]
-    chart = at.get("vega_lite_chart")
-    assert len(chart) >= 2  # loss and accuracy charts
+    (live,) = apptest.mounted(at)  # one chart component compares both runs
+    assert [r["label"][:2] for r in live["runs"]] == ["#1", "#2"] and not any(r["live"] for r in live["runs"])
 
 
 def test_bad_link_values_are_clamped_or_dropped_with_a_note():

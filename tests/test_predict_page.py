@@ -20,7 +20,7 @@ def test_renders_with_the_class_pair_and_nothing_computed():
     assert at.number_input(key="digit").value == 2
     assert at.radio(key="nets").options == ["The class's pair: dropout 0.5 and none (20,000 images, 5 epochs)"]
     assert "thinned net" in text(at) and "Press **Compute**" in at.info[0].value
-    assert not at.get("vega_lite_chart") and not at.get("progress")
+    assert not at.get("vega_lite_chart") and not apptest.mounted(at)
     assert "def sample_probs" in at.code[-1].value  # "Show the code"
 
 
@@ -42,8 +42,11 @@ def test_a_finished_mnist_run_and_its_twin_answer_for_a_chosen_digit():
     at.radio(key="nets").set_value("mine")
     at.number_input(key="digit").set_value(5)
     at.button(key="compute").click().run()
-    assert not at.exception and at.get("progress")  # progress while the pair trains and samples
-    apptest.run_until(at, lambda a: len(a.header) == 3 and not a.get("progress"), timeout=180)
+    assert not at.exception
+    (live,) = apptest.mounted(at)  # progress while the pair trains and samples, drawn by the browser
+    assert [r["label"] for r in live["runs"]] == ["The net with dropout 0.5", "The net with no dropout"]
+    assert all(r["status"] and r["live"] for r in live["runs"]) and not live["charts"]
+    apptest.run_until(at, lambda a: len(a.header) == 3 and not apptest.mounted(a), timeout=180)
     assert not at.exception and not at.error and not at.warning
     assert [h.value for h in at.header] == ["1. Averaging thinned nets against the full net",
                                             "2. Uncertainty: the thinned nets' votes", "3. Inside the net"]
@@ -64,8 +67,8 @@ def test_a_finished_mnist_run_and_its_twin_answer_for_a_chosen_digit():
 def test_stop_halts_the_class_pair():
     at = open_page(digit=3)
     at.button(key="compute").click().run()
-    assert at.get("progress") and at.button(key="stop")
+    assert apptest.mounted(at) and at.button(key="stop")
     at.button(key="stop").click().run()
     apptest.run_until(at, lambda a: len(a.warning) == 2, timeout=30)
     assert all("stopped — Stopped on request. Press Compute to try again." in w.value for w in at.warning)
-    assert not at.header and not at.get("progress")
+    assert not at.header and not apptest.mounted(at)

@@ -29,7 +29,7 @@ def test_renders_with_the_pages_defaults():
     assert at.selectbox(key="inputs").options == ["real images", "shuffled pixels (one fixed permutation)",
                                                   "random pixels (a new permutation per image)", "Gaussian noise"]
     assert "Zhang" in " ".join(m.value for m in at.markdown)
-    assert not at.get("vega_lite_chart")  # nothing trains before Train
+    assert not apptest.mounted(at)  # nothing trains before Train
 
 
 def test_a_short_contrast_shows_four_runs_and_their_numbers():
@@ -41,9 +41,11 @@ def test_a_short_contrast_shows_four_runs_and_their_numbers():
     for name in ("True labels, no dropout", "True labels, dropout 0.5", "Random labels, no dropout",
                  "Random labels, dropout 0.5"):
         assert any(line.startswith(f"- {name}: train ") and "test " in line for line in lines), name
-    spec = at.get("vega_lite_chart")[0].proto.spec
-    assert '"rule"' in spec and "strokeDash" in spec  # train and test on one chart, a chance line
-    assert len(at.session_state["rl_contrast"]) == 4
+    (live,) = apptest.mounted(at)
+    spec = str(live["charts"][0]["spec"])
+    assert "'rule'" in spec and "strokeDash" in spec  # train and test on one chart, a chance line
+    assert len(at.session_state["rl_contrast"]) == 4 == len(live["runs"])
+    assert not any(r["live"] or r["status"] for r in live["runs"])  # all ended: no progress lines left
 
 
 def test_stop_halts_the_contrast():
@@ -65,7 +67,9 @@ def test_the_link_chooses_the_inputs():
 def test_the_sweep_runs_every_noise_level():
     at = open_page(train_size=100, epochs=2, seed=12)
     at.button(key="sweep").click().run()
-    run_until(at, lambda a: not a.get("progress") and len(a.dataframe) == 1)
+    (live,) = apptest.mounted(at)
+    assert live["summary"] == "Sweep" and live["each"] and len(live["runs"]) == 12 and not live["charts"]
+    run_until(at, lambda a: not apptest.mounted(a) and len(a.dataframe) == 1)
     table = at.dataframe[0].value
     assert len(table) == 12 and sorted(set(table["labels replaced"])) == [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
     assert set(table["dropout"]) == {"no dropout", "dropout 0.5"}

@@ -16,18 +16,46 @@ import concurrent.futures
 import dataclasses
 import importlib
 import itertools
+import logging
 import os
 import queue
+import secrets
 import threading
 import time
-from collections import OrderedDict
+import weakref
+from collections import OrderedDict, deque
 
 from core.runner import tasks
 
 QUEUED, RUNNING, FINISHED, STOPPED, FAILED, DIVERGED = "queued", "running", "finished", "stopped", "failed", "diverged"
 ENDED = (FINISHED, STOPPED, FAILED, DIVERGED)
 
-__all__ = ["Job", "Runner", "make_backend"]
+__all__ = ["Job", "Runner", "make_backend", "find"]
+
+_RUNNERS = weakref.WeakSet()  # every live Runner of this process, for find()
+MAX_BATCH = 1000  # events recorded under one hold of the table's lock
+LOOK_EVERY_S = 0.25  # the loop looks after the workers this often when nothing happens (a submit wakes it)
+WAKE = (None, None, None)  # an outbox item that only wakes the loop
+log = logging.getLogger(__name__)
+
+
+def find(token, viewer=None):
+    """The job with this token in any runner of this process, or None (unknown, malformed or forgotten).
+
+    `viewer`: a session that already watches the job looked again (its live chart polled), so the job is not
+    abandoned while it is on screen; a viewer the job does not have is never added (nor one that pressed Stop).
+    Plain dict reads and writes under the GIL, without the table's lock: an async web route calls this on the
+    event loop, which must never wait for the runner's thread.
+    """
+    if not isinstance(token, str):
+        return None
+    for runner in list(_RUNNERS):
+        job = runner._by_token.get(token)
+        if job is not None:
+            if viewer in job.viewers:
+                job.viewers[viewer] = time.monotonic()
+            return job
+    return None
 
 
 @dataclasses.dataclass
@@ -36,6 +64,8 @@ class Job:
 
     id: int
     config: object  # the task: a TrainConfig, or another kind registered in core.runner.tasks
+    token: str = dataclasses.field(default_factory=lambda: secrets.token_urlsafe(16))
+    """Names the job in a web address (its live progress): unguessable, so jobs cannot be enumerated."""
     status: str = QUEUED
     message: str = ""
     events: list = dataclasses.field(default_factory=list)
@@ -97,17 +127,19 @@ class Runner:
         self._lock = threading.RLock()
         self._jobs = OrderedDict()  # task -> Job, least recently used first
         self._by_id = {}
+        self._by_token = {}
         self._queue = []
         self._ids = itertools.count(1)
         self._listeners = []
         self.worker_error = None
-        self.loop_errors = []  # unexpected errors the runner's thread survived (for the logs and tests)
+        self.loop_errors = deque(maxlen=50)  # the latest errors the runner's thread survived (also logged)
         self._workers = [self.backend.start_slot(self._outbox) for _ in range(self.max_workers)]
         self._ops = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="mxnet-ops")
         self._ops.submit(importlib.import_module, "core.mx")  # MXNet loads (and first runs) on this thread
         self._closed = False
         self._thread = threading.Thread(target=self._loop, name="runner", daemon=True)
         self._thread.start()
+        _RUNNERS.add(self)
 
     # ---- what pages call -------------------------------------------------------------------
     def submit(self, task, viewer=None, pin=False):
@@ -120,10 +152,11 @@ class Runner:
             job = self._jobs.get(task)
             if job is None or job.status in (STOPPED, FAILED):
                 job = Job(next(self._ids), task)
-                self._jobs[task] = self._by_id[job.id] = job
+                self._jobs[task] = self._by_id[job.id] = self._by_token[job.token] = job
                 self._queue.append(job)
                 self._renumber()
                 self._trim()
+                self._outbox.put(WAKE)  # a free worker takes it now, not at the loop's next look
             self._jobs.move_to_end(task)
             job.pinned = job.pinned or pin
             self._touch(job, viewer)
@@ -190,6 +223,7 @@ class Runner:
 
     def shutdown(self):
         """Stop every job and worker; nothing is left running."""
+        _RUNNERS.discard(self)
         self._closed = True
         self._thread.join(5)
         self.backend.shutdown(self._workers)
@@ -207,7 +241,8 @@ class Runner:
     def _trim(self):
         ended = [task for task, job in self._jobs.items() if job.finished]
         for task in ended[:max(0, len(self._jobs) - self.keep)]:
-            del self._by_id[self._jobs.pop(task).id]
+            job = self._jobs.pop(task)
+            del self._by_id[job.id], self._by_token[job.token]
 
     def _halt(self, job, message):
         if job.status == QUEUED:
@@ -230,23 +265,40 @@ class Runner:
             try:
                 fn(job)
             except Exception as err:  # noqa: BLE001 - a listener's bug must not stop the table
+                log.exception("A job listener failed")
                 self.loop_errors.append(f"listener: {err!r}")
 
     def _loop(self):
+        """Take every event waiting (a worker reports a burst of loss points at each sync), record them under
+        one hold of the lock, then look after the workers and the queue once; abandoned jobs once a second."""
+        last_abandon = 0.0
         while not self._closed:
             try:
-                worker, job_id, event = self._outbox.get(timeout=0.05)
+                items = [self._outbox.get(timeout=LOOK_EVERY_S)]
             except queue.Empty:
-                worker = job_id = event = None
-            with self._lock:
+                items = []
+            while items and len(items) < MAX_BATCH:
                 try:
+                    items.append(self._outbox.get_nowait())
+                except queue.Empty:
+                    break
+            with self._lock:
+                for worker, job_id, event in items:
                     if event is not None:
-                        self._record(worker, job_id, event)
-                    self._check_workers()
-                    self._dispatch()
-                    self._abandon()
-                except Exception as err:  # noqa: BLE001 - this thread must outlive any one bad event
-                    self.loop_errors.append(repr(err))
+                        self._guard(self._record, worker, job_id, event)
+                self._guard(self._check_workers)
+                self._guard(self._dispatch)
+                if time.monotonic() - last_abandon >= 1.0:
+                    last_abandon = time.monotonic()
+                    self._guard(self._abandon)
+
+    def _guard(self, step, *args):
+        """step(*args); this thread outlives any one bad event or bug, which the log gets with its traceback."""
+        try:
+            step(*args)
+        except Exception as err:  # noqa: BLE001
+            log.exception("The runner's loop survived an error in %s", step.__name__)
+            self.loop_errors.append(repr(err))
 
     def _record(self, worker, job_id, event):
         if job_id is None:

@@ -12,10 +12,12 @@ import os
 import queue
 import sys
 import threading
+import time
 
 
 NICENESS = 10  # Ray actors, and local workers where SCHED_IDLE is refused: training mostly yields the CPU
 THREAD_VARS = ("OMP_NUM_THREADS", "MXNET_CPU_WORKER_NTHREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+FLUSH_S = 0.05  # longest a loss point waits in the worker's buffer while later ones of its burst follow
 
 
 def yield_cpu():
@@ -36,11 +38,17 @@ def main(threads):
     for name in THREAD_VARS:
         os.environ[name] = str(threads)  # before MXNet loads, so its pools take this size
     yield_cpu()
-    out = os.fdopen(os.dup(1), "w", buffering=1)
+    out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # anything else printed goes to stderr and cannot corrupt the event stream
+    flushed = [0.0]
 
     def emit(job_id, event):
+        # Loss points come in bursts (one per batch at every read from the device): written together,
+        # at most FLUSH_S apart, so the server wakes once per burst instead of once per point.
         out.write(json.dumps({"job": job_id, **event}) + "\n")
+        if event["kind"] != "batch" or time.monotonic() - flushed[0] >= FLUSH_S:
+            out.flush()
+            flushed[0] = time.monotonic()
 
     jobs, stopped, closed = queue.Queue(), set(), threading.Event()
 

@@ -1,0 +1,54 @@
+"""Live runs on a page: status lines and charts drawn in the browser from the app's progress route.
+
+The component (live_runs.js) is mounted once per set of runs, with constant data: the runs' tokens, the
+charts' Vega-Lite specs (built with Altair, without data) and the poll interval. It polls /api/runs/{token}
+while the runs live, so watching costs the server one small JSON answer a second instead of a script rerun,
+and when they end it asks for one rerun of the fragment that holds it, which draws what follows a run.
+"""
+import hashlib
+import pathlib
+
+import streamlit as st
+
+from app_pages import services
+
+HERE = pathlib.Path(__file__).parent
+VENDOR_VERSION = "vega6.2.0-lite6.4.1-embed7.1.0"  # in the libraries' URLs: a new version is a new URL
+POLL_S = 1.0  # seconds between polls of a live run
+
+_component = st.components.v2.component("dropout_live_runs", js=(HERE / "live_runs.js").read_text(),
+                                        css=(HERE / "live_runs.css").read_text())
+
+
+def runs_ui(runs, charts=(), each=False, summary=None, key=None):
+    """Mount the live component for runs: [(label or None, job, with its own status line)].
+
+    charts: [(rows, spec)], rows "loss" or "accuracy" (what core.views.live sends), spec a Vega-Lite dict whose
+    rows come from the dataset named "rows". each: rerun when any run ends (not only when all have).
+    summary: a label for one progress line over all runs (e.g. "Sweep"). Returns the mounted data (for tests).
+    """
+    data = {"runs": [{"token": job.token, "label": label, "status": bool(status), "live": not job.finished}
+                     for label, job, status in runs],
+            "charts": [{"rows": rows, "spec": spec} for rows, spec in charts],
+            "interval": POLL_S, "each": bool(each), "summary": summary, "vendor": VENDOR_VERSION,
+            "viewer": services.viewer_id()}
+    if key is None:
+        key = "live-" + hashlib.sha1("".join(r["token"] for r in data["runs"]).encode()).hexdigest()[:12]
+    _component(key=key, data=data, on_ended_change=_ignore)
+    return data
+
+
+def _ignore():
+    """The 'ended' trigger needs a callback to count as a widget event; the rerun itself is what matters."""
+
+
+_watch = st.components.v2.component("dropout_watch", js=(HERE / "watch.js").read_text())
+WATCH_S = 2.0  # seconds between the class board's checks for something new
+
+
+def watch_ui(url, version, key):
+    """Mount a watch on a JSON route of the app answering {"version": ...}: one rerun of the enclosing
+    fragment when it differs from `version`. Returns the mounted data (for tests)."""
+    data = {"url": url, "version": version, "interval": WATCH_S}
+    _watch(key=key, data=data, height=0, on_changed_change=_ignore)
+    return data

@@ -1,0 +1,42 @@
+"""One line on where a job stands, shared by the pages and the live route (no Streamlit here).
+
+    line(job)  ->  'epoch 3 of 10, about 12 s left'  |  'waiting for a free worker: place 2 in the queue'
+"""
+from core.runner import QUEUED, RUNNING
+
+
+def time_left(job):
+    """', about 12 s left' while the runner can estimate it, else ''."""
+    return f", about {job.eta:.0f} s left" if job.eta is not None else ""
+
+
+def current_epoch(job, epochs):
+    """The epoch a running training is in, counted from 1 (from the batches done, whatever the evaluation schedule)."""
+    return min(int(job.progress * epochs) + 1, epochs)
+
+
+def _last_batch(job):
+    return next((e for e in reversed(job.events) if e["kind"] == "batch"), None)
+
+
+def line(job):
+    """Where the job stands, in a few words: waiting, its progress and time left, or how it ended."""
+    if job.status == QUEUED:
+        return f"waiting for a free worker: place {job.position} in the queue"
+    if job.status != RUNNING:
+        return job.status if job.status == "finished" else f"{job.status}: {job.message}"
+    train = getattr(job.config, "train", None)  # a prediction job trains its net first, then samples
+    if train is None:
+        return f"epoch {current_epoch(job, job.config.epochs)} of {job.config.epochs}{time_left(job)}"
+    last = _last_batch(job)
+    if last is None:
+        return "starting"
+    if last.get("phase") == "train":
+        epoch = min(int(last["epoch"]) + 1, train.epochs)
+        return f"training, epoch {epoch} of {train.epochs}{time_left(job)}"
+    return f"sampling thinned nets{time_left(job)}"
+
+
+def named(name, job):
+    """'name: line', e.g. 'random labels, dropout 0.5: epoch 40 of 300, about 20 s left'."""
+    return f"{name}: {line(job)}"
