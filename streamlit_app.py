@@ -14,13 +14,14 @@ app = st.App(__file__, routes=routes.ROUTES)
 
 
 def run():
-    from app_pages import site
+    from app_pages import class_ui, site
 
     st.set_page_config(page_title="Dropout, hands on", page_icon="🎲", layout="wide")
     path, title, icon = site.HOME
     pages = [st.Page(path, title=title, icon=icon, default=True)]
     pages += [st.Page(path, title=title, icon=icon, url_path=url) for path, title, icon, url in site.PAGES]
     page = st.navigation(pages)
+    class_ui.resume_class_runs()  # once per server process: class runs a crash or restart left unrecorded
     try:
         page.run()
     finally:

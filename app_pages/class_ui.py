@@ -53,6 +53,19 @@ def get_recorder(attach=False):
     return recorder.attach(services.get_runner()) if attach else recorder
 
 
+def resume_class_runs():
+    """Once per server process, at the first visit of any page: class runs registered but never recorded (the
+    server crashed or restarted while they trained or waited) are queued again, by the recorder's own thread,
+    which starts the training workers only if there are any."""
+    global _resumed
+    if not _resumed:
+        _resumed = True
+        get_recorder().resume_with(services.get_runner)
+
+
+_resumed = False
+
+
 def database(call, *args, **kwargs):
     """call(*args, **kwargs) on the class database with this script out of its turn (app_pages.tuning).
 
@@ -82,8 +95,13 @@ def _class_view(url, code):
         return {"unknown": f"There is no class with code {code}. Check the link or the code your teacher shared."}
     except BoardUnavailable as err:
         return {"problem": str(err)}
+    try:
+        training, outcomes = _board(url).registration_outcomes(code)
+    except BoardUnavailable as err:
+        return {"problem": str(err)}
     points, curves = results.frames(info.setup, rows)
-    return {"info": info, "points": points, "curves": curves, "joined": joined,
+    return {"info": info, "points": points, "curves": curves, "joined": joined, "training": training,
+            "closed_out": sum(n for outcome, n in outcomes.items() if "closed" in outcome),
             "covered": results.coverage(info.setup, points), "findings": results.findings(info.setup, points)}
 
 
@@ -98,8 +116,8 @@ def version(url, code, view=None):
         return "unknown" if "unknown" in view else "away"
     points = view["points"]
     last = int(points.run.max()) if len(points) else 0
-    return (f"{len(points)}.{last}.{view['joined']}.{int(view['info'].closed)}."
-            f"{get_recorder().running(code)}.{bool(db_note(view))}")
+    return (f"{len(points)}.{last}.{view['joined']}.{int(view['info'].closed)}.{view['training']}."
+            f"{bool(db_note(view))}")
 
 
 def export_csv(code):
@@ -271,7 +289,8 @@ def record_ui(seat, job):
                                                               f"{mismatch}.")
         return job
     pinned = services.get_runner().submit(job.config, viewer=None, pin=True)  # the same job, now kept if the tab closes
-    ok, message = get_recorder(attach=True).register(pinned, code, seat["student"], seat["token"])
+    # Written to the database (or the local spool) before the page says the run will be recorded.
+    ok, message = database(get_recorder(attach=True).register, pinned, code, seat["student"], seat["token"])
     st.session_state["_class_note"] = (job.id, code, ok, message)
     return job
 

@@ -64,8 +64,12 @@ def counts_ui(code, view):
     cols[0].metric("Students joined", view["joined"])
     cols[1].metric("Students with a run", students)
     cols[2].metric("Runs finished", len(points))
-    cols[3].metric("Running now", class_ui.get_recorder().running(code), help="Class runs training or queued here.")
+    cols[3].metric("Running now", view["training"], help="Class runs registered and not recorded yet: training, "
+                    "or waiting for a free worker.")
     cols[4].metric("Sweep covered", f"{covered} of {cells}")
+    if view["closed_out"]:
+        st.caption(f"{view['closed_out']} run{'s' if view['closed_out'] != 1 else ''} started before the class "
+                   "closed did not count: they ended after it closed.")
 
 
 def charts_ui(info, view):

@@ -5,6 +5,7 @@ import re
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -23,12 +24,18 @@ def free_port():
 
 
 @contextlib.contextmanager
-def running_app(timeout=60):
-    """Yield (base url, server process) of a fresh app; stop it (and its workers) afterwards."""
-    port = free_port()
+def running_app(timeout=60, port=None, env=None, log=None):
+    """Yield (base url, server process) of a fresh app; stop it (and its workers) afterwards.
+
+    env: extra environment variables; log: a file for the server's stderr (default: a temporary one). It runs
+    in a process group of its own (os.killpg reaches it and its workers, as a host killing a container would).
+    """
+    port = port or free_port()
+    own_log = log is None
+    log = tempfile.TemporaryFile() if own_log else log  # a file, not a pipe: a chatty server never blocks on it
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
-                             str(port), "--server.address", "127.0.0.1"], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                             str(port), "--server.address", "127.0.0.1"], cwd=ROOT, start_new_session=True,
+                            env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     try:
@@ -38,12 +45,16 @@ def running_app(timeout=60):
                     break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("streamlit did not start: " + proc.stderr.read().decode()[-2000:])
+                    log.seek(0)
+                    raise RuntimeError("streamlit did not start: " + log.read().decode(errors="replace")[-2000:])
                 time.sleep(0.3)
         yield url, proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+        if own_log:
+            log.close()

@@ -16,6 +16,7 @@ from tests.app_server import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 _BOARD_DIR = tempfile.mkdtemp(prefix="classboard-tests-")
 os.environ["CLASSBOARD_URL"] = "sqlite:///" + os.path.join(_BOARD_DIR, "classboard.sqlite3")
 os.environ["DROPOUT_NET_CACHE"] = os.path.join(_BOARD_DIR, "nets")  # lesson 4's kept nets: fresh for every run
+os.environ["CLASSBOARD_SPOOL"] = os.path.join(_BOARD_DIR, "spool.sqlite3")  # the class board's local spool
 atexit.register(shutil.rmtree, _BOARD_DIR, ignore_errors=True)
 
 

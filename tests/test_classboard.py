@@ -11,6 +11,8 @@ import time
 import pytest
 from sqlalchemy import inspect, text
 
+from core.classboard.spool import Spool
+from core.classboard.store import SCHEMA_VERSION
 from core.classboard import (SERVER, BadCode, Board, BoardUnavailable, ClassExists, Recorder, Setup, UnknownClass,
                              clean_code, clean_nickname, friendly_name, parse_values, results)
 from core.classboard.store import config_of, make_engine
@@ -167,7 +169,7 @@ def test_schema_version_is_recorded_and_a_newer_one_refused(board_url):
     Board(board_url).create_class(SMALL)
     engine = make_engine(board_url)
     with engine.begin() as conn:
-        assert conn.execute(text("SELECT version FROM schema_version")).scalar() == 1
+        assert conn.execute(text("SELECT version FROM schema_version")).scalar() == SCHEMA_VERSION
         conn.execute(text("UPDATE schema_version SET version = 99"))
     engine.dispose()
     with pytest.raises(BoardUnavailable, match="newer version"):
@@ -175,24 +177,33 @@ def test_schema_version_is_recorded_and_a_newer_one_refused(board_url):
 
 
 # ---- a database that cannot be reached ------------------------------------------------------------
-def test_unreachable_database_keeps_rows_in_memory_and_writes_them_when_back(tmp_path):
+def test_unreachable_database_spools_registrations_and_rows_and_writes_them_when_back(tmp_path):
     missing = tmp_path / "not-yet"
     board = Board(f"sqlite:///{missing}/board.sqlite3")  # its folder does not exist: cannot be opened
     with pytest.raises(BoardUnavailable, match="cannot be reached"):
         board.get_class("ABCDE")
-    recorder = Recorder(board, retry_every=0.1)
+    spool = Spool(str(tmp_path / "spool.sqlite3"), board.describe())
+    recorder = Recorder(board, retry_every=0.1, spool=spool)
     job = finished_job(SMALL.config({"drop_prob1": 0.5, "drop_prob2": 0.5}))
-    recorder.register(job, "BACK1", "Ada")
-    assert not recorder.wait_idle(2)
+    ok, message = recorder.register(job, "BACK1", "Ada")
+    assert ok and "already finished" in message
+    assert recorder.wait_idle(5) and spool.counts() == {"registration": 1, "run": 1}  # on disk, not in memory
     note = recorder.note()
-    assert note.startswith("The class database cannot be reached") and "1 finished run is kept" in note
+    assert note.startswith("The class database cannot be reached")
+    assert "1 finished run and 1 new registration wait on this server's disk" in note and "lose" in note
+    again = Recorder(board, retry_every=0.1, spool=Spool(spool.path, board.describe()))  # a restart keeps them
+    recorder.close()
     ready = tmp_path / "ready"
     ready.mkdir()
     Board(f"sqlite:///{ready}/board.sqlite3").create_class(SMALL, code="BACK1")
     ready.rename(missing)  # the database comes back, all at once
-    assert recorder.wait_idle(10) and recorder.note() is None and not recorder.refused
+    deadline = time.monotonic() + 10
+    while spool.items() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not spool.items() and again.note() is None and not again.refused
     assert [r["student"] for r in board.runs("BACK1")] == ["Ada"]
-    recorder.close()
+    assert board.registration_outcomes("BACK1") == (0, {"recorded": 1})
+    again.close()
 
 
 def test_postgresql_urls_use_psycopg_and_an_unreachable_server_is_one_sentence():
@@ -232,7 +243,9 @@ def test_recorder_counts_a_shared_job_for_each_student_and_skips_stopped_runs(tm
 
 
 def test_a_student_records_at_most_twenty_runs_a_minute(tmp_path):
-    recorder = Recorder(Board(f"sqlite:///{tmp_path}/b.sqlite3"))
+    board = Board(f"sqlite:///{tmp_path}/b.sqlite3")
+    board.create_class(SMALL, code="RATE1")
+    recorder = Recorder(board)
     jobs = [Job(next(ids), SMALL.config({"drop_prob1": 0.5, "drop_prob2": 0.5}, seed=s)) for s in range(1, 23)]
     accepted = [recorder.register(j, "RATE1", "Ada", token="t")[0] for j in jobs]
     assert accepted == [True] * 20 + [False] * 2

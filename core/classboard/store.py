@@ -20,9 +20,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import (Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint,
-                        create_engine, delete, event, exc, func, insert, select, update)
+from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
+                        create_engine, delete, event, exc, func, insert, select, text, update)
 
+from sqlalchemy import inspect as sqlalchemy_inspect
 from sqlalchemy.dialects import postgresql, sqlite
 
 from core.classboard.experiment import Setup
@@ -31,7 +32,7 @@ from core.config import TrainConfig
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_URL = "sqlite:///" + os.path.join(PROJECT_ROOT, "classboard.sqlite3")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 1: classes, members, runs; 2: registrations, and each run's registration
 CONFIG_COLUMNS = ("drop_prob1", "drop_prob2", "train_size", "epochs", "lr", "batch_size", "seed")
 UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}  # INSERT ... ON CONFLICT DO NOTHING
 EXPORT_COLUMNS = ("class", "student", *CONFIG_COLUMNS, "train_acc", "test_acc", "gap", "seconds", "finished_at")
@@ -65,7 +66,21 @@ runs = Table(
     Column("train_acc", Float, nullable=False), Column("test_acc", Float, nullable=False),
     Column("curve", Text, nullable=False),  # [[epoch, test_acc], ...] as JSON
     Column("seconds", Float), Column("finished_at", Float, nullable=False),
-    UniqueConstraint("class_code", "student", *CONFIG_COLUMNS))  # a run counts once per student
+    Column("registration", String(32)),  # the registration it answers (NULL for runs recorded without one)
+    UniqueConstraint("class_code", "student", *CONFIG_COLUMNS),  # a run counts once per student
+    Index("runs_registration", "registration", unique=True))  # and once per registration
+registrations = Table(
+    "registrations", metadata,  # a class run a student started, written before the page says it will count
+    Column("key", String(32), primary_key=True),  # unique per registration: its run is recorded at most once
+    Column("class_code", String(12), ForeignKey("classes.code", ondelete="CASCADE"), nullable=False, index=True),
+    Column("student", String(NICKNAME_MAX), nullable=False),
+    Column("token", String(64)),  # the browser session (not shown anywhere)
+    Column("config", Text, nullable=False),  # the run's TrainConfig (seed included) as JSON
+    Column("created_at", Float, nullable=False),
+    Column("server", String(32)),  # the server process that trains it now
+    Column("heartbeat_at", Float, nullable=False),  # when that server last said it still does
+    Column("done_at", Float),  # when it ended: recorded, or given up (see outcome)
+    Column("outcome", String(200)))  # "recorded", "duplicate", or why not
 
 
 class BoardUnavailable(RuntimeError):
@@ -193,13 +208,19 @@ class Board:
             if self._ready:
                 return
             with self._writer.begin() as conn:
-                metadata.create_all(conn)
-                version = conn.execute(select(func.max(schema_version.c.version))).scalar()
-                if version is None:
-                    conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
-                elif version > SCHEMA_VERSION:
+                existing = set(sqlalchemy_inspect(conn).get_table_names())
+                version = (conn.execute(select(func.max(schema_version.c.version))).scalar()
+                           if "schema_version" in existing else None)
+                if version is not None and version > SCHEMA_VERSION:
                     raise BoardUnavailable(f"The class database was made by a newer version of this app "
                                            f"(schema {version}; this app knows {SCHEMA_VERSION}).")
+                for step in range(version or SCHEMA_VERSION, SCHEMA_VERSION):
+                    MIGRATIONS[step](conn)  # from schema `step` to step + 1, in this one transaction
+                metadata.create_all(conn)  # tables a fresh database (or a new schema) lacks
+                if version is None:
+                    conn.execute(insert(schema_version).values(version=SCHEMA_VERSION))
+                elif version < SCHEMA_VERSION:
+                    conn.execute(update(schema_version).values(version=SCHEMA_VERSION))
             self._ready = True
 
     def dispose(self):
@@ -245,6 +266,7 @@ class Board:
         with self._write() as conn:
             conn.execute(delete(runs).where(runs.c.class_code == code))
             conn.execute(delete(members).where(members.c.class_code == code))
+            conn.execute(delete(registrations).where(registrations.c.class_code == code))
 
     # ---- students -----------------------------------------------------------------------------
     def join(self, code, token, student, now=None):
@@ -289,18 +311,84 @@ class Board:
         return setup.cells()[best]
 
     # ---- runs ---------------------------------------------------------------------------------
-    def record(self, rows):
-        """Write finished runs in one transaction; one outcome per row: 'recorded', 'duplicate' or why not."""
+    def record(self, rows, now=None):
+        """Write finished runs in one transaction; one outcome per row: 'recorded', 'duplicate' or why not.
+
+        A row with a "registration" key also closes that registration with its outcome, in the same
+        transaction; a registration's run is recorded at most once, however often it is offered.
+        """
         outcomes, infos = [], {}
         with self._write() as conn:
             for row in rows:
                 reason = self._refusal(conn, row, infos)
                 if reason:
                     outcomes.append(reason)
-                    continue
-                values = {**row, "student": _student(row["student"])}
-                outcomes.append("recorded" if self._insert_new(conn, values) else "duplicate")
+                else:
+                    values = {**row, "student": _student(row["student"])}
+                    outcomes.append("recorded" if self._insert_new(conn, values) else "duplicate")
+                if row.get("registration"):
+                    self._close(conn, [row["registration"]], outcomes[-1], now)
         return outcomes
+
+    # ---- registrations: class runs started, kept until their row lands ------------------------
+    def register(self, key, code, student, token, config, server, now=None):
+        """Note a class run a student started (before the page says it will be recorded); idempotent by key."""
+        now = now or time.time()
+        values = {"key": key, "class_code": clean_code(code), "student": _student(student) or "student",
+                  "token": str(token or "")[:64], "config": json.dumps(config), "created_at": now,
+                  "server": server, "heartbeat_at": now}
+        with self._write() as conn:
+            if self._class(conn, values["class_code"]) is None:
+                raise UnknownClass(f"There is no class with code {values['class_code']}.")
+            upsert = UPSERTS.get(conn.dialect.name)
+            if upsert is not None:
+                conn.execute(upsert(registrations).values(**values).on_conflict_do_nothing())
+            elif not conn.execute(select(registrations.c.key).where(registrations.c.key == key)).first():
+                conn.execute(insert(registrations).values(**values))
+
+    def close_registrations(self, keys, outcome, now=None):
+        """Mark registrations ended without a row to record (e.g. 'stopped'), if still open."""
+        with self._write() as conn:
+            self._close(conn, keys, outcome, now)
+
+    @staticmethod
+    def _close(conn, keys, outcome, now):
+        conn.execute(update(registrations).where(registrations.c.key.in_(list(keys)) & registrations.c.done_at.is_(None))
+                     .values(done_at=now or time.time(), outcome=str(outcome)[:200]))
+
+    def heartbeat(self, server, keys, now=None):
+        """This server still trains these open registrations (so no other server takes them over)."""
+        if keys:
+            with self._write() as conn:
+                conn.execute(update(registrations).where(registrations.c.key.in_(list(keys)) &
+                                                         registrations.c.done_at.is_(None))
+                             .values(server=server, heartbeat_at=now or time.time()))
+
+    def claim_orphans(self, server, older_than, now=None, limit=500):
+        """Open registrations whose server stopped saying it trains them (no heartbeat since `older_than`), now
+        claimed by `server`, each by exactly one claimant: [dict(key, class_code, student, token, config)]."""
+        now = now or time.time()
+        claimed = []
+        with self._write() as conn:
+            rows = conn.execute(select(registrations).where(registrations.c.done_at.is_(None) &
+                                                            (registrations.c.heartbeat_at < older_than))
+                                .order_by(registrations.c.created_at).limit(limit)).all()
+            for row in rows:
+                taken = conn.execute(update(registrations).where(
+                    (registrations.c.key == row.key) & registrations.c.done_at.is_(None) &
+                    (registrations.c.heartbeat_at < older_than)).values(server=server, heartbeat_at=now))
+                if taken.rowcount == 1:
+                    claimed.append({"key": row.key, "class_code": row.class_code, "student": row.student,
+                                    "token": row.token, "config": json.loads(row.config)})
+        return claimed
+
+    def registration_outcomes(self, code):
+        """(open, {outcome: count}) of a class's registrations: how many still train, and how the others ended."""
+        with self._read() as conn:
+            rows = conn.execute(select(registrations.c.outcome, func.count()).where(
+                registrations.c.class_code == clean_code(code)).group_by(registrations.c.outcome)).all()
+        counts = {outcome: n for outcome, n in rows}
+        return counts.pop(None, 0), counts
 
     def _refusal(self, conn, row, infos):
         code = row["class_code"]
@@ -366,6 +454,15 @@ class Board:
                              round(r["train_acc"], 5), round(r["test_acc"], 5),
                              round(r["train_acc"] - r["test_acc"], 5), r["seconds"], finished])
         return out.getvalue()
+
+
+def _migrate_1_to_2(conn):
+    """Schema 2: the registrations table (made by create_all), and each run's registration key."""
+    conn.execute(text("ALTER TABLE runs ADD COLUMN registration VARCHAR(32)"))
+    conn.execute(text("CREATE UNIQUE INDEX runs_registration ON runs (registration)"))
+
+
+MIGRATIONS = {1: _migrate_1_to_2}  # schema n -> n + 1
 
 
 def config_of(row):
