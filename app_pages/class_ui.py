@@ -99,6 +99,7 @@ def _class_view(url, code):
         training, outcomes = _board(url).registration_outcomes(code)
     except BoardUnavailable as err:
         return {"problem": str(err)}
+    _known[code] = info
     points, curves = results.frames(info.setup, rows)
     return {"info": info, "points": points, "curves": curves, "joined": joined, "training": training,
             "closed_out": sum(n for outcome, n in outcomes.items() if "closed" in outcome),
@@ -106,6 +107,8 @@ def _class_view(url, code):
 
 
 class_view.clear = _class_view.clear  # a page that just changed a class shows it at once
+_known = {}  # code -> the class as last read: a student who opens the link while the database is away still
+             # gets its settings in the form, so the run counts for the class once the database is back
 
 
 def version(url, code, view=None):
@@ -198,7 +201,7 @@ def banner_ui():
 
 
 def _seat_ui(code, view):
-    info = view.get("info") or st.session_state.get(f"_class_info_{code}")
+    info = view.get("info") or _known.get(code)
     st.markdown(f"**You are in class {code}.** " + (info.setup.describe() if info else ""))
     default = st.session_state.setdefault("_class_default_name", friendly_name())
     if "student" not in st.query_params and not st.session_state.get("_class_named"):
@@ -216,7 +219,6 @@ def _seat_ui(code, view):
                    "if they match the class's settings.",
                    icon=":material/cloud_off:")
         return seat
-    st.session_state[f"_class_info_{code}"] = info
     if info.closed:
         st.info(f"Class {code} is closed: new runs are no longer recorded.", icon=":material/lock:")
         return None
