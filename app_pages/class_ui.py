@@ -276,6 +276,12 @@ def _progress_caption(code, student, view, token, info, cell):
                          f"{'they finish' if training > 1 else 'it finishes'})." if training else "."))
 
 
+def schedule(seat):
+    """Settings of a class run that the form does not show: the class's accuracy-check schedule."""
+    info = seat and seat.get("info")
+    return {"eval_every": info.setup.eval_every} if info else {}
+
+
 def record_ui(seat, job):
     """After Train on a class link: pin the run and register it for the class (or note why not); returns job.
 

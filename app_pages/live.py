@@ -16,8 +16,24 @@ HERE = pathlib.Path(__file__).parent
 VENDOR_VERSION = "vega6.2.0-lite6.4.1-embed7.1.0"  # in the libraries' URLs: a new version is a new URL
 POLL_S = 1.0  # seconds between polls of a live run
 
-_component = st.components.v2.component("dropout_live_runs", js=(HERE / "live_runs.js").read_text(),
-                                        css=(HERE / "live_runs.css").read_text())
+_SOURCES = {"dropout_live_runs": ((HERE / "live_runs.js").read_text(), (HERE / "live_runs.css").read_text()),
+            "dropout_watch": ((HERE / "watch.js").read_text(), None)}
+_registered = {}  # (name, runtime) -> the component's mount function
+
+
+def _component(name):
+    """The mount function of one of the app's components, registered once per Streamlit runtime.
+
+    One runtime serves the app; AppTest makes one per test, and Streamlit 1.65 (Python 3.10) finds a
+    component only on the runtime it was registered on.
+    """
+    from streamlit.runtime import Runtime
+
+    key = (name, id(Runtime.instance()) if Runtime.exists() else None)
+    if key not in _registered:
+        js, css = _SOURCES[name]
+        _registered[key] = st.components.v2.component(name, js=js, css=css)
+    return _registered[key]
 
 
 def runs_ui(runs, charts=(), each=False, summary=None, key=None):
@@ -34,7 +50,7 @@ def runs_ui(runs, charts=(), each=False, summary=None, key=None):
             "viewer": services.viewer_id()}
     if key is None:
         key = "live-" + hashlib.sha1("".join(r["token"] for r in data["runs"]).encode()).hexdigest()[:12]
-    _component(key=key, data=data, on_ended_change=_ignore)
+    _component("dropout_live_runs")(key=key, data=data, on_ended_change=_ignore)
     return data
 
 
@@ -42,7 +58,6 @@ def _ignore():
     """The 'ended' trigger needs a callback to count as a widget event; the rerun itself is what matters."""
 
 
-_watch = st.components.v2.component("dropout_watch", js=(HERE / "watch.js").read_text())
 WATCH_S = 2.0  # seconds between the class board's checks for something new
 
 
@@ -50,5 +65,5 @@ def watch_ui(url, version, key):
     """Mount a watch on a JSON route of the app answering {"version": ...}: one rerun of the enclosing
     fragment when it differs from `version`. Returns the mounted data (for tests)."""
     data = {"url": url, "version": version, "interval": WATCH_S}
-    _watch(key=key, data=data, height=0, on_changed_change=_ignore)
+    _component("dropout_watch")(key=key, data=data, height=0, on_changed_change=_ignore)
     return data

@@ -148,7 +148,7 @@ def work_ui(seat):
         fixed, notes = from_values(values, DEFAULTS)
         for note in notes:
             st.warning(note, icon=":material/tune:")
-        class_ui.record_ui(seat, submit(TrainConfig(**fixed)))
+        class_ui.record_ui(seat, submit(TrainConfig(**fixed, **class_ui.schedule(seat))))
     current = services.get_runner().get(st.session_state.get("mnist_current"), services.viewer_id())
     actions_ui(current)  # Stop first: a queued run it stops has ended before the note below is drawn
     class_ui.run_note_ui(seat, current)

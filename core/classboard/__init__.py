@@ -12,9 +12,10 @@ Nothing here imports Streamlit: the pages pass in the URL they read from the app
 from core.classboard.experiment import DROP_VALUES, SIZE_VALUES, VARIES, Setup, parse_values
 from core.classboard.names import SERVER, BadCode, clean_code, clean_nickname, friendly_name
 from core.classboard.recorder import Recorder
-from core.classboard.store import (DEFAULT_URL, Board, BoardUnavailable, ClassExists, ClassInfo, UnknownClass,
+from core.classboard.store import (DEFAULT_URL, Board, BoardUnavailable, ClassExists, ClassInfo, GuessRefused,
+                                   UnknownClass,
                                    resolve_url)
 
-__all__ = ["Board", "BoardUnavailable", "ClassExists", "ClassInfo", "UnknownClass", "Recorder", "Setup", "VARIES",
+__all__ = ["Board", "BoardUnavailable", "ClassExists", "ClassInfo", "GuessRefused", "UnknownClass", "Recorder", "Setup", "VARIES",
            "DROP_VALUES", "SIZE_VALUES", "SERVER", "BadCode", "DEFAULT_URL", "clean_code", "clean_nickname",
            "friendly_name", "parse_values", "resolve_url"]

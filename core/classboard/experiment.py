@@ -21,6 +21,7 @@ VARY_LABELS = {"drop_prob": "the drop probability (both hidden layers)",
 # effect in seed noise: 2,000 x 50 (15-17 CPU-s on the busy machine) gave 0.923/0.917 at p = 0 and
 # 0.927/0.918 at 0.5; 3,000 x 40 (16-18 CPU-s) gave 0.937 at p = 0 and 0.936 at 0.5 (seed 1).
 DROP_VALUES = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+EVAL_EVERY = 5  # a class run's accuracy every 5th epoch and at the last: the same final numbers, less work
 SIZE_VALUES = (300, 1000, 3000, 6000)
 NO_DROPOUT, WITH_DROPOUT = "without dropout", "with dropout"
 
@@ -37,6 +38,8 @@ class Setup:
     train_size: int = 6000  # held fixed when the class varies the drop probability
     drop_prob: float = 0.5  # the "with dropout" runs when the class varies the training-set size
     assign: bool = True  # give each student an untried value (round robin) instead of letting them pick
+    predict_first: bool = True  # each student guesses before Train; the board hides results until the reveal
+    eval_every: int = EVAL_EVERY  # epochs between accuracy checks (the last epoch is always checked)
 
     def __post_init__(self):
         if self.vary not in VARIES:
@@ -47,7 +50,8 @@ class Setup:
             raise ValueError("a class experiment needs 1 to 20 values")
         object.__setattr__(self, "values", values)
         for field, value in (("epochs", self.epochs), ("lr", self.lr), ("batch_size", self.batch_size),
-                             ("train_size", self.train_size), ("drop_prob1", self.drop_prob)):
+                             ("train_size", self.train_size), ("drop_prob1", self.drop_prob),
+                             ("eval_every", self.eval_every)):
             check(field, value)
         for cell in self.cells():
             self.config(cell)  # every run of the sweep must be a valid TrainConfig (work limit included)
@@ -62,8 +66,26 @@ class Setup:
 
     @classmethod
     def from_json(cls, text):
-        data = json.loads(text)
+        # Classes made before these settings existed asked for no guesses and checked accuracy every epoch.
+        data = {"predict_first": False, "eval_every": 1, **json.loads(text)}
         return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+    def best_choices(self):
+        """What a student may name as the class's best: a drop probability, or the size where dropout helps most."""
+        return self.values
+
+    def check_guess(self, test_acc, best):
+        """(test accuracy as a fraction, best value) from raw values, or ValueError with one sentence."""
+        try:
+            acc, best = float(test_acc), float(best)
+        except (TypeError, ValueError):
+            raise ValueError("A guess needs a test accuracy and a value, both numbers.") from None
+        if not 0.0 <= acc <= 1.0 or acc != acc:
+            raise ValueError("The expected test accuracy must be between 0% and 100%.")
+        if best not in [float(v) for v in self.best_choices()]:
+            shown = ", ".join(_fmt(v) for v in self.values)
+            raise ValueError(f"The best value must be one of the class's values ({shown}).")
+        return acc, (int(best) if self.vary == "train_size" else best)
 
     def cells(self):
         """Every point of the sweep, in order (for train_size: each size without, then with dropout)."""
@@ -79,7 +101,8 @@ class Setup:
     def config(self, cell, seed=1):
         """The TrainConfig of a cell with this seed."""
         base = TrainConfig(epochs=self.epochs, lr=self.lr, batch_size=self.batch_size, seed=seed,
-                           train_size=self.train_size, drop_prob1=self.drop_prob, drop_prob2=self.drop_prob)
+                           train_size=self.train_size, drop_prob1=self.drop_prob, drop_prob2=self.drop_prob,
+                           eval_every=self.eval_every)
         return replace(base, **cell)
 
     def value_of(self, cfg):
@@ -99,8 +122,8 @@ class Setup:
             cell["train_size"] = cfg.train_size
         expected = self.config(cell, cfg.seed)
         wrong = [f"{f.name} is {getattr(cfg, f.name):g}, the class uses {getattr(expected, f.name):g}"
-                 for f in fields(TrainConfig)
-                 if f.name != "inputs" and getattr(cfg, f.name) != getattr(expected, f.name)]
+                 for f in fields(TrainConfig)  # how often accuracy is checked does not change the final numbers
+                 if f.name not in ("inputs", "eval_every") and getattr(cfg, f.name) != getattr(expected, f.name)]
         if cfg.inputs != expected.inputs:
             wrong.append("the inputs differ from the class's")
         return "; ".join(wrong) or None
@@ -116,6 +139,8 @@ class Setup:
         """One sentence for students and the board: what varies and what is held fixed."""
         shown = ", ".join(_fmt(v) for v in self.values)
         held = f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}, lr {self.lr:g}, batch {self.batch_size}"
+        if self.eval_every > 1:
+            held += f", accuracy checked every {self.eval_every} epochs"
         if self.vary == "drop_prob":
             return (f"The class varies the drop probability ({shown}) on {self.train_size:,} training images; "
                     f"{held}.")

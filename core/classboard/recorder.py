@@ -36,7 +36,7 @@ LEASE_S = 15.0  # a registration whose server has been silent this long is taken
 CLOSED = "class closed"
 log = logging.getLogger(__name__)
 
-Entry = namedtuple("Entry", "key code student token")
+Entry = namedtuple("Entry", "key code student token guess", defaults=(None,))  # guess: the student's, locked at Train
 
 
 def run_row(job, entry):
@@ -48,7 +48,8 @@ def run_row(job, entry):
     return {"class_code": entry.code, "student": entry.student, **{c: getattr(job.config, c) for c in CONFIG_COLUMNS},
             "train_acc": float(epochs[-1]["train_acc"]), "test_acc": float(epochs[-1]["test_acc"]),
             "curve": json.dumps([[e["epoch"] + 1, round(e["test_acc"], 5)] for e in epochs]),
-            "seconds": round(job.elapsed, 2), "finished_at": ended, "registration": entry.key}
+            "seconds": round(job.elapsed, 2), "finished_at": ended, "registration": entry.key,
+            **{name: (entry.guess or {}).get(name) for name in ("predicted_test_acc", "predicted_best")}}
 
 
 class Recorder:
@@ -105,7 +106,8 @@ class Recorder:
         if job.finished and job.status != "finished":
             return False, f"Not recorded: this run ended as '{job.status}'."
         entry = Entry(uuid.uuid4().hex, code, student, token)
-        where = self._store_registration(entry, job.config)
+        where, guess = self._store_registration(entry, job.config)
+        entry = entry._replace(guess=guess)
         if where is None:
             return False, ("Not recorded: the class database cannot be reached and this server cannot keep the "
                            "run on its disk either.")
@@ -122,18 +124,20 @@ class Recorder:
         return True, f"This run will be recorded for class {code} when it finishes.{away}"
 
     def _store_registration(self, entry, config):
-        """Write the registration: 'database', 'spool' (the database is away) or None (neither could take it)."""
+        """Write the registration: ('database' | 'spool' (the database is away) | None (neither could take it),
+        the student's guess it locked)."""
         payload = {"key": entry.key, "code": entry.code, "student": entry.student, "token": entry.token,
                    "config": dataclasses.asdict(config), "at": time.time()}
         if self.problem is None:  # known to be away: do not make a student wait for its connect timeout
             try:
-                self.board.register(entry.key, entry.code, entry.student, entry.token, payload["config"], self.server)
-                return "database"
+                guess = self.board.register(entry.key, entry.code, entry.student, entry.token, payload["config"],
+                                            self.server)
+                return "database", guess
             except BoardUnavailable as err:
                 self._away(err)
             except UnknownClass:
-                return None
-        return "spool" if self.spool.put("registration", entry.key, payload) else None
+                return None, None
+        return ("spool" if self.spool.put("registration", entry.key, payload) else None), None
 
     def _allow(self, keys):
         now = time.monotonic()
@@ -296,15 +300,20 @@ class Recorder:
         if not items:
             return
         try:
+            locked = {}  # registration key -> the guess it locked, for the run rows that wait with it
             for kind, key, payload in items:
                 if kind == "registration":
                     try:
                         # Its time, not now, as the heartbeat: if the server that spooled it is gone (a restart),
                         # the registration is taken over at once; if this server trains it, its next beat says so.
-                        self.board.register(payload["key"], payload["code"], payload["student"], payload["token"],
-                                            payload["config"], self.server, now=payload["at"])
+                        locked[key] = self.board.register(payload["key"], payload["code"], payload["student"],
+                                                          payload["token"], payload["config"], self.server,
+                                                          now=payload["at"])
                     except UnknownClass:
                         log.warning("A spooled registration names a class that no longer exists: %s", payload["code"])
+            for kind, key, payload in items:
+                if kind == "run" and locked.get(key) and payload["row"].get("predicted_test_acc") is None:
+                    payload["row"].update(locked[key])
             self._write([(kind, key, payload) for kind, key, payload in items if kind != "registration"])
         except BoardUnavailable as err:
             self._away(err)
@@ -331,7 +340,7 @@ class Recorder:
 
     def _resume(self, orphan):
         """Queue a registration this server took over: once, sharing the job of an identical config."""
-        entry = Entry(orphan["key"], orphan["class_code"], orphan["student"], orphan["token"])
+        entry = Entry(orphan["key"], orphan["class_code"], orphan["student"], orphan["token"], orphan.get("guess"))
         try:
             config = TrainConfig(**orphan["config"])
             info = self.board.get_class(entry.code)

@@ -32,10 +32,11 @@ from core.config import TrainConfig
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_URL = "sqlite:///" + os.path.join(PROJECT_ROOT, "classboard.sqlite3")
-SCHEMA_VERSION = 2  # 1: classes, members, runs; 2: registrations, and each run's registration
+SCHEMA_VERSION = 3  # 1: classes, members, runs; 2: registrations, each run's registration; 3: guesses, reveal
 CONFIG_COLUMNS = ("drop_prob1", "drop_prob2", "train_size", "epochs", "lr", "batch_size", "seed")
 UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}  # INSERT ... ON CONFLICT DO NOTHING
-EXPORT_COLUMNS = ("class", "student", *CONFIG_COLUMNS, "train_acc", "test_acc", "gap", "seconds", "finished_at")
+EXPORT_COLUMNS = ("class", "student", *CONFIG_COLUMNS, "train_acc", "test_acc", "gap", "seconds", "finished_at",
+                  "predicted_test_acc", "predicted_best")
 
 metadata = MetaData()
 schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
@@ -44,7 +45,8 @@ classes = Table(
     Column("code", String(12), primary_key=True),
     Column("setup", Text, nullable=False),  # core.classboard.experiment.Setup as JSON
     Column("created_at", Float, nullable=False),
-    Column("closed_at", Float))
+    Column("closed_at", Float),
+    Column("revealed_at", Float))  # when the teacher showed the results (a predict-first class hides them before)
 members = Table(
     "members", metadata,  # who opened the class link, and the value each was given
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -67,6 +69,7 @@ runs = Table(
     Column("curve", Text, nullable=False),  # [[epoch, test_acc], ...] as JSON
     Column("seconds", Float), Column("finished_at", Float, nullable=False),
     Column("registration", String(32)),  # the registration it answers (NULL for runs recorded without one)
+    Column("predicted_test_acc", Float), Column("predicted_best", Float),  # the student's guess before the run
     UniqueConstraint("class_code", "student", *CONFIG_COLUMNS),  # a run counts once per student
     Index("runs_registration", "registration", unique=True))  # and once per registration
 registrations = Table(
@@ -80,7 +83,20 @@ registrations = Table(
     Column("server", String(32)),  # the server process that trains it now
     Column("heartbeat_at", Float, nullable=False),  # when that server last said it still does
     Column("done_at", Float),  # when it ended: recorded, or given up (see outcome)
-    Column("outcome", String(200)))  # "recorded", "duplicate", or why not
+    Column("outcome", String(200)),  # "recorded", "duplicate", or why not
+    Column("guess", Text))  # the student's guess when they pressed Train, as JSON (NULL: none)
+guesses = Table(
+    "guesses", metadata,  # what each student expects before their run (a predict-first class asks before Train)
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("class_code", String(12), ForeignKey("classes.code", ondelete="CASCADE"), nullable=False),
+    Column("token", String(64), nullable=False),  # the browser session: one guess per student per class
+    Column("student", String(NICKNAME_MAX), nullable=False),
+    Column("predicted_test_acc", Float, nullable=False),  # the test accuracy they expect for their own value
+    Column("predicted_best", Float, nullable=False),  # the value they think the class will find best
+    Column("cell", Text),  # the student's own sweep point when they guessed, as JSON (NULL: not assigned)
+    Column("updated_at", Float, nullable=False),
+    Column("locked_at", Float),  # set when they press Train: no change after that
+    UniqueConstraint("class_code", "token"))
 
 
 class BoardUnavailable(RuntimeError):
@@ -101,10 +117,20 @@ class ClassInfo:
     setup: Setup
     created_at: float
     closed_at: float = None
+    revealed_at: float = None
 
     @property
     def closed(self):
         return self.closed_at is not None
+
+    @property
+    def revealed(self):
+        """Whether the board shows the results: always, unless the class predicts first and is not revealed yet."""
+        return not self.setup.predict_first or self.revealed_at is not None
+
+
+class GuessRefused(ValueError):
+    """A guess that is malformed, out of range, or comes after Train; the message is one sentence for the page."""
 
 
 def resolve_url(env_url=None, secrets_url=None):
@@ -253,7 +279,7 @@ class Board:
         row = conn.execute(select(classes).where(classes.c.code == code)).first()
         if row is None:
             return None
-        return ClassInfo(row.code, Setup.from_json(row.setup), row.created_at, row.closed_at)
+        return ClassInfo(row.code, Setup.from_json(row.setup), row.created_at, row.closed_at, row.revealed_at)
 
     def close_class(self, code, now=None):
         """Stop recording runs for this class (its board stays readable)."""
@@ -267,6 +293,7 @@ class Board:
             conn.execute(delete(runs).where(runs.c.class_code == code))
             conn.execute(delete(members).where(members.c.class_code == code))
             conn.execute(delete(registrations).where(registrations.c.class_code == code))
+            conn.execute(delete(guesses).where(guesses.c.class_code == code))
 
     # ---- students -----------------------------------------------------------------------------
     def join(self, code, token, student, now=None):
@@ -330,9 +357,57 @@ class Board:
                     self._close(conn, [row["registration"]], outcomes[-1], now)
         return outcomes
 
+    # ---- guesses: what a student expects before their run --------------------------------------
+    def guess(self, code, token, student, test_acc, best, cell=None, now=None):
+        """Keep (or change) a student's guess; GuessRefused (one sentence) if malformed, or after their Train.
+
+        cell: the student's own sweep point (their assigned value), which their expected accuracy is about.
+        """
+        code, now = clean_code(code), now or time.time()
+        with self._write() as conn:
+            info = self._class(conn, code)
+            if info is None:
+                raise UnknownClass(f"There is no class with code {code}.")
+            try:
+                acc, best = info.setup.check_guess(test_acc, best)
+            except ValueError as err:
+                raise GuessRefused(str(err)) from None
+            where = (guesses.c.class_code == code) & (guesses.c.token == str(token)[:64])
+            old = conn.execute(select(guesses.c.id, guesses.c.locked_at).where(where)).first()
+            values = {"student": _student(student) or "student", "predicted_test_acc": acc, "predicted_best": best,
+                      "cell": json.dumps(cell) if cell else None, "updated_at": now}
+            if old is None:
+                conn.execute(insert(guesses).values(class_code=code, token=str(token)[:64], **values))
+            elif old.locked_at is not None:
+                raise GuessRefused("Your guess is locked: you pressed Train after making it.")
+            else:
+                conn.execute(update(guesses).where(guesses.c.id == old.id).values(**values))
+            return acc, best
+
+    def guesses(self, code):
+        """A class's guesses, oldest first: dicts of student, token, predicted_test_acc, predicted_best, locked."""
+        with self._read() as conn:
+            return self._guesses(conn, clean_code(code))
+
+    @staticmethod
+    def _guesses(conn, code):
+        rows = conn.execute(select(guesses).where(guesses.c.class_code == code).order_by(guesses.c.id))
+        return [{"student": r.student, "token": r.token, "predicted_test_acc": r.predicted_test_acc,
+                 "predicted_best": r.predicted_best, "cell": json.loads(r.cell) if r.cell else None,
+                 "locked": r.locked_at is not None} for r in rows]
+
+    def reveal(self, code, now=None, revealed=True):
+        """Show the class's results on the board (revealed=False hides them again)."""
+        with self._write() as conn:
+            conn.execute(update(classes).where(classes.c.code == clean_code(code))
+                         .values(revealed_at=(now or time.time()) if revealed else None))
+
     # ---- registrations: class runs started, kept until their row lands ------------------------
-    def register(self, key, code, student, token, config, server, now=None):
-        """Note a class run a student started (before the page says it will be recorded); idempotent by key."""
+    def register(self, key, code, student, token, config, server, now=None, lock_guess=True):
+        """Note a class run a student started (before the page says it will be recorded); idempotent by key.
+
+        The student's guess, if any, is locked and kept with the registration; returns it (a dict, or None).
+        """
         now = now or time.time()
         values = {"key": key, "class_code": clean_code(code), "student": _student(student) or "student",
                   "token": str(token or "")[:64], "config": json.dumps(config), "created_at": now,
@@ -340,11 +415,24 @@ class Board:
         with self._write() as conn:
             if self._class(conn, values["class_code"]) is None:
                 raise UnknownClass(f"There is no class with code {values['class_code']}.")
+            guess = self._lock_guess(conn, values["class_code"], values["token"], now) if lock_guess else None
+            values["guess"] = json.dumps(guess) if guess else None
             upsert = UPSERTS.get(conn.dialect.name)
             if upsert is not None:
                 conn.execute(upsert(registrations).values(**values).on_conflict_do_nothing())
             elif not conn.execute(select(registrations.c.key).where(registrations.c.key == key)).first():
                 conn.execute(insert(registrations).values(**values))
+            return guess
+
+    @staticmethod
+    def _lock_guess(conn, code, token, now):
+        where = (guesses.c.class_code == code) & (guesses.c.token == token)
+        row = conn.execute(select(guesses).where(where)).first()
+        if row is None or not token:
+            return None
+        if row.locked_at is None:
+            conn.execute(update(guesses).where(guesses.c.id == row.id).values(locked_at=now))
+        return {"predicted_test_acc": row.predicted_test_acc, "predicted_best": row.predicted_best}
 
     def close_registrations(self, keys, outcome, now=None):
         """Mark registrations ended without a row to record (e.g. 'stopped'), if still open."""
@@ -379,7 +467,8 @@ class Board:
                     (registrations.c.heartbeat_at < older_than)).values(server=server, heartbeat_at=now))
                 if taken.rowcount == 1:
                     claimed.append({"key": row.key, "class_code": row.class_code, "student": row.student,
-                                    "token": row.token, "config": json.loads(row.config)})
+                                    "token": row.token, "config": json.loads(row.config),
+                                    "guess": json.loads(row.guess) if row.guess else None})
         return claimed
 
     def registration_outcomes(self, code):
@@ -434,13 +523,18 @@ class Board:
 
         Students joined counts distinct nicknames (a reload opens a new browser session, not a new student).
         """
+        info, rows, joined, _ = self.snapshot_with_guesses(code)
+        return info, rows, joined
+
+    def snapshot_with_guesses(self, code):
+        """snapshot(code) and the class's guesses, in one transaction."""
         code = clean_code(code)
         with self._read() as conn:
             info = self._class(conn, code)
             if info is None:
                 raise UnknownClass(f"There is no class with code {code}.")
             joined = conn.execute(select(func.count(members.c.student.distinct())).where(members.c.class_code == code))
-            return info, self._runs(conn, code), joined.scalar()
+            return info, self._runs(conn, code), joined.scalar(), self._guesses(conn, code)
 
     def export_csv(self, code):
         """A class's runs as CSV text, one row per run (cells a spreadsheet would run as formulas are quoted)."""
@@ -452,7 +546,9 @@ class Board:
             finished = datetime.fromtimestamp(r["finished_at"], timezone.utc).isoformat(timespec="seconds")
             writer.writerow([info.code, _inert_cell(r["student"]), *[r[c] for c in CONFIG_COLUMNS],
                              round(r["train_acc"], 5), round(r["test_acc"], 5),
-                             round(r["train_acc"] - r["test_acc"], 5), r["seconds"], finished])
+                             round(r["train_acc"] - r["test_acc"], 5), r["seconds"], finished,
+                             "" if r["predicted_test_acc"] is None else round(r["predicted_test_acc"], 5),
+                             "" if r["predicted_best"] is None else f"{r['predicted_best']:g}"])
         return out.getvalue()
 
 
@@ -462,7 +558,17 @@ def _migrate_1_to_2(conn):
     conn.execute(text("CREATE UNIQUE INDEX runs_registration ON runs (registration)"))
 
 
-MIGRATIONS = {1: _migrate_1_to_2}  # schema n -> n + 1
+def _migrate_2_to_3(conn):
+    """Schema 3: the guesses table (made by create_all), the reveal, and each run's and registration's guess."""
+    statements = ["ALTER TABLE classes ADD COLUMN revealed_at FLOAT", "ALTER TABLE runs ADD COLUMN predicted_test_acc FLOAT",
+                  "ALTER TABLE runs ADD COLUMN predicted_best FLOAT"]
+    if "registrations" in sqlalchemy_inspect(conn).get_table_names():  # from schema 1, create_all makes it whole
+        statements.append("ALTER TABLE registrations ADD COLUMN guess TEXT")
+    for statement in statements:
+        conn.execute(text(statement))
+
+
+MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}  # schema n -> n + 1
 
 
 def config_of(row):
