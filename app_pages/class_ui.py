@@ -15,8 +15,8 @@ import random
 import segno
 import streamlit as st
 
-from core.classboard import (Board, BoardUnavailable, BadCode, Recorder, UnknownClass, clean_code, clean_nickname,
-                             friendly_name, resolve_url, results)
+from core.classboard import (Board, BoardUnavailable, BadCode, GuessRefused, Recorder, UnknownClass, clean_code,
+                             clean_nickname, friendly_name, resolve_url, results)
 from app_pages import services, tuning
 
 NOT_RECORDED = "Training works as usual, but runs are not recorded for a class."
@@ -90,7 +90,7 @@ def class_view(url, code):
 @st.cache_data(ttl=VIEW_TTL, show_spinner=False, max_entries=100)
 def _class_view(url, code):
     try:
-        info, rows, joined = _board(url).snapshot(code)
+        info, rows, joined, guesses = _board(url).snapshot_with_guesses(code)
     except UnknownClass:
         return {"unknown": f"There is no class with code {code}. Check the link or the code your teacher shared."}
     except BoardUnavailable as err:
@@ -103,7 +103,8 @@ def _class_view(url, code):
     points, curves = results.frames(info.setup, rows)
     return {"info": info, "points": points, "curves": curves, "joined": joined, "training": training,
             "closed_out": sum(n for outcome, n in outcomes.items() if "closed" in outcome),
-            "covered": results.coverage(info.setup, points), "findings": results.findings(info.setup, points)}
+            "covered": results.coverage(info.setup, points), "findings": results.findings(info.setup, points),
+            "guesses": guesses, "guess_findings": results.guess_findings(info.setup, points, guesses, info.revealed)}
 
 
 class_view.clear = _class_view.clear  # a page that just changed a class shows it at once
@@ -120,6 +121,7 @@ def version(url, code, view=None):
     points = view["points"]
     last = int(points.run.max()) if len(points) else 0
     return (f"{len(points)}.{last}.{view['joined']}.{int(view['info'].closed)}.{view['training']}."
+            f"{len(view['guesses'])}.{sum(g['locked'] for g in view['guesses'])}.{int(view['info'].revealed)}."
             f"{bool(db_note(view))}")
 
 
@@ -224,10 +226,69 @@ def _seat_ui(code, view):
         return None
     cell = _join(code, student, seat["token"], info, reachable="info" in view)
     _progress_caption(code, student, view, seat["token"], info, cell)
+    if info.setup.predict_first:
+        seat["guessed"] = _guess_ui(code, student, seat["token"], info, view, cell)
     note = db_note(view)
     if note:
         st.warning(note, icon=":material/cloud_off:")
     return seat
+
+
+def my_guess(view, token):
+    """This session's guess in the class's view, or None."""
+    return next((g for g in view.get("guesses") or () if g["token"] == token), None)
+
+
+def _guess_ui(code, student, token, info, view, cell):
+    """Predict, then see: before Train, the student guesses; True once a guess is stored (Train is then offered)."""
+    setup, mine = info.setup, my_guess(view, token)
+    best_label = _best_label(setup)
+    if mine and mine["locked"]:
+        st.caption(f"Your guess: {mine['predicted_test_acc']:.1%} test accuracy for your run; "
+                   f"{_value_name(setup, mine['predicted_best'])} {best_label}. It is locked: you pressed Train.")
+        return True
+    if "problem" in view:
+        st.caption("Guesses wait for the class database to be back; you can train meanwhile.")
+        return True
+    own = value_text(setup, cell) if cell else "the run you will train"
+    with st.form("guess", border=False):
+        st.markdown("**Predict first.** Before you train, guess, then see what happens.")
+        left, right = st.columns(2)
+        acc = left.number_input(f"Test accuracy you expect for {own} (%)", 0.0, 100.0, step=0.5, format="%.1f",
+                                key="guess_acc", placeholder="e.g. 95",
+                                value=None if not mine else round(mine["predicted_test_acc"] * 100, 1))
+        choices = list(setup.best_choices())
+        best = right.selectbox(f"The value you expect {best_label}", choices, format_func=lambda v: _value_name(setup, v),
+                               index=choices.index(mine["predicted_best"]) if mine and mine["predicted_best"] in choices
+                               else None, placeholder="choose", key="guess_best")
+        saved = st.form_submit_button("Change my guess" if mine else "Save my guess", key="guess_save",
+                                      icon=":material/how_to_vote:")
+    if saved:
+        if acc is None or best is None:
+            st.warning("Fill in both answers to save your guess.", icon=":material/edit:")
+            return mine is not None
+        try:
+            database(get_board().guess, code, token, student, acc / 100, best, cell)
+        except (GuessRefused, BoardUnavailable, UnknownClass) as err:
+            st.warning(f"Your guess was not saved: {err}", icon=":material/edit_off:")
+            return mine is not None
+        class_view.clear()
+        st.success(f"Guess saved: {acc:.1f}% and {_value_name(setup, best)}. You can change it until you press Train.",
+                   icon=":material/how_to_vote:")
+        return True
+    if mine:
+        st.caption(f"Your guess: {mine['predicted_test_acc']:.1%} and {_value_name(setup, mine['predicted_best'])}; "
+                   "you can change it until you press Train.")
+    return mine is not None
+
+
+def _best_label(setup):
+    return "to give the class's best test accuracy" if setup.vary == "drop_prob" else \
+        "to be where dropout helps most"
+
+
+def _value_name(setup, value):
+    return f"p = {value:g}" if setup.vary == "drop_prob" else f"{int(value):,} training images"
 
 
 def _join(code, student, token, info, reachable):
@@ -274,6 +335,23 @@ def _progress_caption(code, student, view, token, info, cell):
               if points is not None else "Recorded for the class: unknown while the database is away")
     st.caption(counts + (f", and {training} still training (recorded when "
                          f"{'they finish' if training > 1 else 'it finishes'})." if training else "."))
+
+
+def results_so_far_ui(seat):
+    """The class's finished runs so far (a waiting student's view), unless the teacher keeps them hidden."""
+    from core import board_charts
+
+    view = class_view(board_url(), seat["code"])
+    info = view.get("info")
+    if info is None or not len(view["points"]):
+        return
+    if not info.revealed:
+        st.caption("The class's results stay hidden until your teacher reveals them.")
+        return
+    st.caption(f"While yours waits: the class's {len(view['points'])} finished runs so far.")
+    setup = info.setup
+    st.vega_lite_chart(view["points"], board_charts.spec("sweep", setup.vary, min(setup.values), max(setup.values)),
+                       width="stretch")
 
 
 def schedule(seat):

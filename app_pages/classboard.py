@@ -3,7 +3,7 @@ import streamlit as st
 
 from core import board_charts
 from core.classboard import (SERVER, VARIES, BadCode, BoardUnavailable, ClassExists, Setup, clean_code,
-                             parse_values)
+                             parse_values, results)
 from core.classboard.experiment import VARY_LABELS
 from core.config import PARAMS
 from app_pages import class_ui, live, page, services
@@ -27,15 +27,18 @@ def create_ui():
             fixed = {"drop_prob": right.slider("Drop probability 'with dropout'", 0.05, 0.95, d.drop_prob, 0.05,
                                                key="new_drop")}
         assign = st.toggle("Assign each student a value nobody has covered yet", True, key="new_assign")
+        predict = st.toggle("Predict first: each student guesses before Train; results hidden until you reveal them",
+                            True, key="new_predict")
         code = st.text_input("Class code (optional; 3-12 letters or digits)", key="new_code")
         pressed = st.form_submit_button("Start the class", key="new_start", type="primary",
                                         icon=":material/play_arrow:")
     st.caption("The default is measured: 6,000 images x 50 epochs at lr 0.005 overfits without dropout, so the sweep "
-               "shows dropout's effect; a 2-core server finishes one such run every 11-17 s (two at a time).")
+               "shows dropout's effect; accuracy is checked every 5th epoch and at the last, which gives the same final "
+               "numbers for less work.")
     if pressed:
         try:
             setup = Setup(vary=vary, values=parse_values(values, vary), epochs=int(epochs), lr=float(lr),
-                          assign=assign, **fixed)
+                          assign=assign, predict_first=predict, **fixed)
             new = class_ui.database(class_ui.get_board().create_class, setup, code=code.strip() or None)
         except (BadCode, ClassExists, ValueError, BoardUnavailable) as err:
             st.error(f"The class was not started: {str(err)[:200]}", icon=":material/error:")
@@ -60,8 +63,10 @@ def header_ui(code, info):
 def counts_ui(code, view):
     points, (covered, cells) = view["points"], view["covered"]
     students = points.student[points.student != SERVER].nunique() if len(points) else 0
-    cols = st.columns(5)
+    cols = st.columns(6 if view["info"].setup.predict_first else 5)
     cols[0].metric("Students joined", view["joined"])
+    if view["info"].setup.predict_first:
+        cols[5].metric("Guesses", len(view["guesses"]), help="Each student guesses before pressing Train.")
     cols[1].metric("Students with a run", students)
     cols[2].metric("Runs finished", len(points))
     cols[3].metric("Running now", view["training"], help="Class runs registered and not recorded yet: training, "
@@ -85,6 +90,28 @@ def charts_ui(info, view):
     st.vega_lite_chart(view["curves"], board_charts.spec("curves", setup.vary, setup.epochs, lo, hi), width="stretch")
 
 
+def guesses_ui(info, view):
+    """What the class expects, as the guesses come in (before and after the reveal)."""
+    setup = info.setup
+    lo, hi = min(setup.values), max(setup.values)
+    left, right = st.columns(2)
+    named = "best" if setup.vary == "drop_prob" else "where dropout helps most"
+    left.markdown(f"**The class's expectation**: the value each student named {named}")
+    left.vega_lite_chart(results.best_votes(setup, view["guesses"]), board_charts.spec("votes", setup.vary),
+                         width="stretch")
+    right.markdown("**Expected test accuracy** for each student's own run: one dot per guess")
+    frame = results.guess_frame(setup, view["guesses"]).assign(seed=None).dropna(subset=["value"])
+    right.vega_lite_chart(frame, board_charts.spec("sweep", setup.vary, lo, hi, "predicted_test_acc",
+                                                   "expected test accuracy"), width="stretch")
+
+
+def versus_ui(info, view):
+    setup = info.setup
+    st.markdown("**Guess against outcome**: each run's guessed and measured test accuracy, and their means")
+    st.vega_lite_chart(results.versus_frame(view["points"]),
+                       board_charts.spec("versus", setup.vary, min(setup.values), max(setup.values)), width="stretch")
+
+
 def live_ui(code, header_shown):
     """The part of the board that changes as runs land: counts, charts, findings, who has run.
 
@@ -103,8 +130,19 @@ def live_ui(code, header_shown):
     if note:
         st.warning(note, icon=":material/cloud_off:")
     counts_ui(code, view)
-    charts_ui(view["info"], view)
-    st.markdown("**What the class found**\n\n" + "\n".join(f"- {s}" for s in view["findings"]))
+    info = view["info"]
+    if info.setup.predict_first:
+        guesses_ui(info, view)
+    if info.revealed:
+        charts_ui(info, view)
+        if info.setup.predict_first:
+            versus_ui(info, view)
+        found = (view["guess_findings"] if info.setup.predict_first else []) + view["findings"]
+        st.markdown("**What the class found**\n\n" + "\n".join(f"- {s}" for s in found))
+    else:
+        st.markdown("**What the class expects**\n\n" + "\n".join(f"- {s}" for s in view["guess_findings"]))
+        st.info("The results stay hidden until the teacher presses **Reveal**: first the class's expectation, "
+                "then the outcome.", icon=":material/visibility_off:")
     names = view["points"].groupby("student", sort=False).size()  # in order of each first run
     st.text("Runs by: " + ", ".join(f"{n} ({k})" for n, k in names.items()) if len(names) else "")  # plain text
 
@@ -122,6 +160,11 @@ def change(write):
 
 def teacher_ui(code, info, view):
     st.markdown("**Teacher**")
+    if info.setup.predict_first:
+        label = "Hide the results again" if info.revealed else "Reveal the results"
+        if st.button(label, key="reveal", type="primary" if not info.revealed else "secondary",
+                     icon=":material/visibility:" if not info.revealed else ":material/visibility_off:"):
+            change(lambda: class_ui.database(class_ui.get_board().reveal, code, revealed=not info.revealed))
     cols = st.columns(4)
     if cols[0].button("Fill the gaps", key="fill", icon=":material/auto_fix_high:", disabled=info.closed,
                       help="Run the values nobody has tried yet on the server, queued behind the students' runs."):

@@ -1,10 +1,12 @@
 """Lesson 2: the lesson's MLP trained on MNIST, its moving loss live, runs compared side by side."""
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import charts
+from core import charts, questions
 from core.config import TrainConfig, from_values
 from core.runner import QUEUED
 from app_pages import class_ui, links, live, page, pictures, services
@@ -13,8 +15,8 @@ NAMES = ["epochs", "batch_size", "lr", "drop_prob1", "drop_prob2", "seed", "trai
 DEFAULTS = {name: getattr(TrainConfig(), name) for name in NAMES}
 
 
-def controls_ui():
-    """The hyperparameter form; returns (values, pressed Train)."""
+def controls_ui(can_train=True):
+    """The hyperparameter form; returns (values, pressed Train). can_train=False: Train waits (for a guess)."""
     with st.form("setup", border=True):
         left, right = st.columns(2)
         with left:
@@ -26,7 +28,10 @@ def controls_ui():
             values |= {"drop_prob1": links.param_widget(st.slider, "drop_prob1", "Drop probability, hidden layer 1"),
                        "drop_prob2": links.param_widget(st.slider, "drop_prob2", "Drop probability, hidden layer 2"),
                        "train_size": links.param_widget(st.number_input, "train_size", "Training images")}
-        pressed = st.form_submit_button("Train", key="train", type="primary", icon=":material/play_arrow:")
+        pressed = st.form_submit_button("Train", key="train", type="primary", icon=":material/play_arrow:",
+                                        disabled=not can_train)
+        if not can_train:
+            st.caption("Save your guess above first: Train is offered once you have predicted.")
     return values, pressed
 
 
@@ -70,6 +75,19 @@ def charts_ui(current, jobs):
                                          "Accuracy after each epoch|no dropout: solid train, dashed test"))])
 
 
+def meanwhile_ui(seat, current):
+    """While a class run waits: a classmate's run of the same setting live, or the class's results if shown."""
+    mine = current.config
+    peer = next((j for j in services.get_runner().running() if isinstance(j.config, TrainConfig)
+                 and replace(j.config, seed=mine.seed) == mine), None)
+    if peer is not None:
+        st.caption("While yours waits: a classmate's run of the same setting is training now (with its own seed).")
+        live.runs_ui([("a classmate's run", peer, True)], key=f"peer-{peer.token}", charts=[
+            ("loss", charts.browser_spec("loss", mine.epochs, "A classmate's run of your setting|moving loss"))])
+        return
+    class_ui.results_so_far_ui(seat)
+
+
 def runs_table_ui(jobs):
     rows = []
     for j in jobs:
@@ -91,12 +109,37 @@ def actions_ui(current):
         services.get_runner().stop(current.id, services.viewer_id())
     if current is not None:
         twin = current.config.twin()
-        if cols[1].button(f"Train the twin {'with dropout 0.5' if any(twin.drop_probs) else 'without dropout'}",
-                          key="twin", icon=":material/compare_arrows:"):
-            submit(twin)
-            st.rerun(scope="fragment")  # redraw Stop and the twin button for the new current run
+        name = "with dropout 0.5" if any(twin.drop_probs) else "without dropout"
+        ask = asking() and current.status == "finished"
+        if ask:
+            st.radio(f"Before you train the twin {name} (optional): its final test accuracy, against this run's",
+                     questions.TWIN, index=None, horizontal=True, key="twin_guess")
+        if cols[1].button(f"Train the twin {name}", key="twin", icon=":material/compare_arrows:"):
+            answer = st.session_state.get("twin_guess") if ask else None
+            st.session_state["twin_answer"] = (
+                {"run": current.id, "answer": answer, "name": name} if answer else None)
+            st.session_state["twin_answer_for"] = submit(twin).id
+            page.rerun_part()  # redraw Stop and the twin button for the new current run
         cols[2].download_button("Curves as CSV", lambda: curves_csv(current), f"mnist-run-{current.id}.csv", "text/csv",
                                 key="download", icon=":material/download:", on_click="ignore")
+
+
+def asking():
+    """Whether the page asks before the twin (a teacher turns it off with ask=0 in the link)."""
+    return links.hidden_value("ask", 1) == 1
+
+
+def twin_answer_ui(current):
+    """After the twin: the student's answer beside the two runs' test accuracies."""
+    answer = st.session_state.get("twin_answer")
+    if not answer or current is None or st.session_state.get("twin_answer_for") != current.id:
+        return
+    first = services.get_runner().get(answer["run"])
+    if first is None or first.status != "finished" or current.status != "finished":
+        return
+    sentence, right = questions.twin_verdict(answer["answer"], answer["name"], first.of_kind("epoch")[-1]["test_acc"],
+                                             current.of_kind("epoch")[-1]["test_acc"])
+    (st.success if right else st.info)(sentence, icon=":material/psychology:")
 
 
 def curves_csv(job):
@@ -143,7 +186,7 @@ overfits visibly more.
 
 def work_ui(seat):
     """What Train, Stop, the twin and a run's end change: a fragment, so they rerun this part only."""
-    values, pressed = controls_ui()
+    values, pressed = controls_ui(can_train=not seat or seat.get("guessed", True))
     if pressed:
         fixed, notes = from_values(values, DEFAULTS)
         for note in notes:
@@ -159,7 +202,10 @@ def work_ui(seat):
     else:
         if current is not None:
             status_ui(current)
+            twin_answer_ui(current)
         charts_ui(current, jobs)
+        if seat and current is not None and current.status == QUEUED:
+            meanwhile_ui(seat, current)
         runs_table_ui(jobs)
     if current is not None and current.status == "finished":
         predictions_ui(current)
@@ -169,7 +215,7 @@ def work_ui(seat):
 def main():
     st.title("Training on MNIST")
     st.caption("The lesson's 784-256-128-10 network, dropout after each hidden layer, plain SGD.")
-    links.show_link_notes(links.fix_link("mnist", NAMES))
+    links.show_link_notes(links.fix_link("mnist", NAMES + ["ask"]))
     if not services.training_ready():
         return
     seat = class_ui.banner_ui()  # the class this link joins (/mnist?class=CODE), if any

@@ -27,3 +27,13 @@ def fragment(body):
     fragment calls only the fragment, never the page's main, so it is guarded on its own.
     """
     st.fragment(lambda: guarded(body, tuning.BULK))()
+
+
+def rerun_part():
+    """Rerun the fragment this runs in (during the page's own run, when the fragment ran inline: the page)."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.rerun(scope="fragment")
+    except StreamlitAPIException:  # not a fragment rerun (Streamlit allows scope="fragment" only in those)
+        st.rerun()

@@ -3,7 +3,7 @@ import inspect
 
 import streamlit as st
 
-from core import memorize
+from core import memorize, questions
 from core.charts import browser_spec, sweep_chart
 from core.config import INPUT_KINDS, INPUT_LABELS, PARAMS, from_values
 from core.data import noisy_labels
@@ -66,6 +66,8 @@ def controls_ui():
         with right:
             train_size = links.param_widget(st.number_input, "train_size", "Training images", default=1000)
             epochs = links.param_widget(st.number_input, "epochs", "Epochs", default=300)
+        if asking():
+            question_ui()
         train = st.form_submit_button("Train", key="train", type="primary", icon=":material/play_arrow:")
         sweep = st.form_submit_button("Run the corruption sweep", key="sweep", icon=":material/tune:")
     values, notes = from_values(dict(label_noise=noise, drop_prob=drop_prob, train_size=train_size, epochs=epochs,
@@ -73,6 +75,32 @@ def controls_ui():
     for note in notes:  # epochs x images capped
         st.warning(note, icon=":material/timer:")
     return values, "train" if train else "sweep" if sweep else None
+
+
+def asking():
+    """Whether the page asks before Train (a teacher turns it off with ask=0 in the link)."""
+    return links.hidden_value("ask", 1) == 1
+
+
+def question_ui():
+    """Predict first (optional): where the run on the chosen labels, without dropout, will end."""
+    st.markdown("**Before you train** (optional): the run on the labels you chose, without dropout, trains for the "
+                "epochs you set. Where will it end?")
+    left, right = st.columns(2)
+    left.radio("Its training accuracy", questions.LEVELS, index=None, key="rl_guess_train")
+    right.radio("Its test accuracy", questions.LEVELS, index=None, key="rl_guess_test")
+
+
+def answer_ui(runs):
+    """After the contrast: the student's answer beside what the run on the chosen labels, without dropout, did."""
+    answer = st.session_state.get("rl_answer")
+    name, job = next(((n, j) for n, j in runs if answer and j.id == answer["run"]), (None, None))
+    if job is None or job.status != "finished":
+        return
+    final = job.of_kind("epoch")[-1]
+    sentence, right = questions.memorising_verdict(answer["train"], answer["test"], name, final["train_acc"],
+                                                   final["test_acc"])
+    (st.success if right == 2 else st.info)(sentence, icon=":material/psychology:")
 
 
 def start(runner, key, configs):
@@ -102,6 +130,7 @@ def contrast_ui(jobs):
                f"{cfg.eval_size:,} test images, without dropout.")
     if done:
         st.markdown("\n".join("- " + memorize.final_line(name, job) for name, job in runs))
+        answer_ui(runs)
 
 
 def sweep_ui(jobs):
@@ -129,6 +158,10 @@ def work_ui():
     runner = services.get_runner()
     if pressed == "train":
         start(runner, "rl_contrast", memorize.contrast_configs(values).values())
+        guesses = st.session_state.get("rl_guess_train"), st.session_state.get("rl_guess_test")
+        chosen = runner.submit(memorize.base_config(values), viewer=services.viewer_id()).id  # the same job again
+        st.session_state["rl_answer"] = ({"train": guesses[0], "test": guesses[1], "run": chosen}
+                                         if asking() and all(guesses) else None)
     elif pressed == "sweep":
         configs, st.session_state["rl_sweep_note"] = memorize.sweep_configs(values)
         start(runner, "rl_sweep", configs)
@@ -148,7 +181,7 @@ def work_ui():
 
 
 def main():
-    links.show_link_notes(links.fix_link("random-labels", list(DEFAULTS)))
+    links.show_link_notes(links.fix_link("random-labels", list(DEFAULTS) + ["ask"]))
     st.title("Memorising random labels")
     st.markdown(INTRO)
     if not services.training_ready():

@@ -17,7 +17,7 @@ from core.classboard import Board, Setup
 from tests import pg
 from tests.app_server import CHROMIUM, CHROMIUM_ARGS, TRAIN, free_port, running_app
 
-SETUP = Setup(values=(0.0, 0.5), epochs=10, lr=0.01, train_size=3000)
+SETUP = Setup(values=(0.0, 0.5), epochs=10, lr=0.01, train_size=3000, predict_first=False)
 
 
 def register(browser, url, code, name):

@@ -106,9 +106,40 @@ def curves_chart(vary, epochs, lo, hi):
     return alt.layer(faint, mean).properties(height=HEIGHT, usermeta=LIVE).configure_mark(aria=False)
 
 
+def votes_chart(vary):
+    """How many students named each value as the class's best (rows: value, votes), before anything is shown."""
+    title = "named best (students)" if vary == "drop_prob" else "named: dropout helps most here (students)"
+    return alt.Chart().mark_bar(color=SERIES_COLORS[""], opacity=0.8).encode(
+        x=alt.X("value:O", title=TITLES[vary].replace(" (log scale)", "")),
+        y=alt.Y("votes:Q", title=title, axis=alt.Axis(format="d", tickMinStep=1)),
+        tooltip=[alt.Tooltip("value:O"), alt.Tooltip("votes:Q", title="students")],
+    ).properties(height=HEIGHT, usermeta=LIVE).configure_mark(aria=False)
+
+
+def versus_chart(vary, lo, hi):
+    """Guess against outcome per value: the mean guessed and the mean measured test accuracy, each run a faint dot.
+
+    Rows: run, value, series, kind ('guessed' | 'measured'), acc (core.classboard.results.versus_frame).
+    """
+    x = _x(vary, lo, hi)
+    kind = alt.Color("kind:N", scale=alt.Scale(domain=["guessed", "measured"], range=["#e6550d", "#2b7bba"]),
+                     legend=alt.Legend(orient="bottom", title=None))
+    y = alt.Y("acc:Q", title="test accuracy", axis=alt.Axis(format=PERCENT), scale=alt.Scale(zero=False))
+    detail = {} if vary == "drop_prob" else {"strokeDash": alt.StrokeDash("series:N", legend=alt.Legend(
+        orient="bottom", title=None))}
+    dots = alt.Chart().mark_circle(size=40, opacity=0.35).encode(x=x, y=y, color=kind, tooltip=[
+        alt.Tooltip("value:Q"), alt.Tooltip("kind:N"), alt.Tooltip("acc:Q", format=".1%")])
+    mean = alt.Chart().mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=60, filled=True)).encode(
+        x=x, y=alt.Y("mean(acc):Q", title="test accuracy"), color=kind, **detail,
+        tooltip=[alt.Tooltip("value:Q"), alt.Tooltip("kind:N"), alt.Tooltip("mean(acc):Q", format=".1%", title="mean"),
+                 alt.Tooltip("count(acc):Q", title="runs")])
+    return alt.layer(dots, mean).properties(height=HEIGHT, usermeta=LIVE).configure_mark(aria=False)
+
+
 @functools.lru_cache(maxsize=256)
 def _spec_json(kind, args):
-    return spec_without_data({"sweep": sweep_chart, "curves": curves_chart}[kind](*args))
+    charts = {"sweep": sweep_chart, "curves": curves_chart, "votes": votes_chart, "versus": versus_chart}
+    return spec_without_data(charts[kind](*args))
 
 
 def spec(kind, *args):

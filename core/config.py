@@ -56,6 +56,7 @@ PARAMS = {
     "test_size": Param(int, 1000, 100, 10_000, "Test images the averages are scored on (a seeded subset).", 100),
     "sample_seed": Param(int, 1, 0, 999_999, "Seed of the dropout masks drawn at prediction time.", 1),
     "digit": Param(int, 2, 0, 9_999, "Test image to inspect: its index among MNIST's 10,000 test images.", 1),
+    "ask": Param(int, 1, 0, 1, "Ask a question before the run (0: a teacher turned it off in the link).", 1),
 }
 
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from core.classboard import Board, Setup
 from tests.app_server import TRAIN
 
-TINY = Setup(values=(0.0, 0.5), epochs=1, lr=0.01, train_size=300)
+TINY = Setup(values=(0.0, 0.5), epochs=1, lr=0.01, train_size=300, predict_first=False)
 
 
 def student_trains(browser, app_url, code, nickname):

@@ -357,6 +357,19 @@ def test_cli_new_and_export(tmp_path):
     assert out.returncode == 0 and table[0]["student"] == "Ada" and table[0]["train_size"] == "300"
     assert config_of({k: float(v) if "." in v else int(v) for k, v in table[0].items()
                       if k in ("drop_prob1", "drop_prob2", "train_size", "epochs", "lr", "batch_size", "seed")})
+    assert "predicted_test_acc" in table[0] and "predicted_best" in table[0]
+
+
+def test_cli_new_sets_the_experiments_fixed_settings(tmp_path):
+    url = f"sqlite:///{tmp_path}/cli.sqlite3"
+    made = cli("new", "--code", "SHORT", "--epochs", "20", "--train-size", "2000", "--lr", "0.01", "--batch-size", "32",
+               "--eval-every", "2", "--no-predict", "--free", url=url)
+    assert made.returncode == 0 and "20 epochs, lr 0.01, batch 32" in made.stdout
+    setup = Board(url).get_class("SHORT").setup
+    assert (setup.epochs, setup.train_size, setup.lr, setup.batch_size, setup.eval_every) == (20, 2000, 0.01, 32, 2)
+    assert not setup.predict_first and not setup.assign
+    sizes = cli("new", "--code", "SIZES", "--vary", "train_size", "--drop-prob", "0.3", "--epochs", "40", url=url)
+    assert sizes.returncode == 0 and Board(url).get_class("SIZES").setup.drop_prob == 0.3
 
 
 @pytest.mark.parametrize("args, says", [
@@ -365,6 +378,9 @@ def test_cli_new_and_export(tmp_path):
     (("new", "--code", "x"), "is not a class code"),
     (("new", "--vary", "lr"), "invalid choice"),
     (("new", "--values", "0.5,abc"), "'abc' is not a drop_prob"),
+    (("new", "--epochs", "9999"), "epochs must be in 1..500"),
+    (("new", "--lr", "abc"), "invalid float value"),
+    (("new", "--train-size", "60000", "--epochs", "500"), "epochs x train_size must be at most"),
 ])
 def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, args, says):
     out = cli(*args, url=f"sqlite:///{tmp_path}/cli.sqlite3")

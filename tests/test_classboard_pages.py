@@ -10,7 +10,7 @@ from tests import apptest
 from tests.app_server import ROOT
 from tests.test_classboard import HOSTILE, row
 
-TINY = Setup(values=(0.0, 0.5), epochs=1, lr=0.01, train_size=300)
+TINY = Setup(values=(0.0, 0.5), epochs=1, lr=0.01, train_size=300, predict_first=False)
 
 
 @pytest.fixture
@@ -127,7 +127,7 @@ def test_the_banner_presets_the_form_and_records_a_finished_run(board):
 
 
 def test_a_class_run_stopped_by_its_student_says_it_is_not_recorded(board):
-    code = board.create_class(Setup(values=(0.0, 0.5), epochs=50, lr=0.01, train_size=300))
+    code = board.create_class(Setup(values=(0.0, 0.5), epochs=50, lr=0.01, train_size=300, predict_first=False))
     at = apptest.open_page("app_pages/mnist.py", **{"class": code})
     at.button(key="train").click().run()
     assert f"This run will be recorded for class {code} when it finishes." in texts(at)
@@ -165,7 +165,7 @@ def test_an_unreachable_database_is_one_sentence_on_the_board_and_the_banner(mon
 
 
 def test_a_data_size_class_presets_size_and_dropout_and_its_board_compares_with_and_without(board):
-    sizes = Setup(vary="train_size", values=(300, 1000), epochs=1, lr=0.01, drop_prob=0.5)
+    sizes = Setup(vary="train_size", values=(300, 1000), epochs=1, lr=0.01, drop_prob=0.5, predict_first=False)
     code = board.create_class(sizes)
     at = apptest.open_page("app_pages/mnist.py", **{"class": code})
     assert "300 training images, without dropout" in texts(at)

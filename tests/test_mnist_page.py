@@ -65,3 +65,15 @@ def test_bad_link_values_are_clamped_or_dropped_with_a_note():
     values = {w.key: w.value for w in list(at.number_input) + list(at.slider)}
     assert values["epochs"] == 500 and values["drop_prob1"] == 1.0 and values["lr"] == 0.001
     assert values["seed"] == 1 and values["batch_size"] == 1
+
+
+def test_before_the_twin_the_page_asks_and_after_it_compares():
+    at = open_page(epochs=2, train_size=2000, lr=0.01, seed=105)
+    at.button(key="train").click().run()
+    run_until(at, lambda a: any("Finished" in s.value for s in a.success))
+    at.radio(key="twin_guess").set_value("lower")
+    at.button(key="twin").click().run()
+    run_until(at, lambda a: any(x.value.startswith("You expected the twin") for x in list(a.success) + list(a.info)))
+    said = next(x.value for x in list(at.success) + list(at.info) if x.value.startswith("You expected the twin"))
+    assert "without dropout to score lower; it scored" in said and "points)" in said
+    assert not open_page(ask=0).radio

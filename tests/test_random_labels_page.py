@@ -1,4 +1,6 @@
 """The random-labels page under AppTest: defaults, a short contrast run, the sweep, bad link values."""
+import re
+
 from tests import apptest
 
 KEYS = ("label_noise", "drop_prob", "train_size", "epochs", "seed", "inputs")
@@ -91,3 +93,30 @@ def test_too_much_work_is_capped_with_a_note():
     at = open_page(train_size=60000, epochs=500)
     assert not at.exception
     assert any("using 60" in w.value for w in at.warning)
+
+
+def test_the_page_asks_before_train_and_sets_the_answer_beside_the_run():
+    at = open_page(train_size=200, epochs=3, seed=14)
+    assert [r.label for r in at.radio] == ["Its training accuracy", "Its test accuracy"]
+    assert all(r.value is None for r in at.radio)  # nothing chosen for the student: skipping is allowed
+    at.radio(key="rl_guess_train").set_value("near 100%")
+    at.radio(key="rl_guess_test").set_value("near chance (about 10%)")
+    at.button(key="train").click().run()
+    run_until(at, lambda a: len(bullets(a)) == 4)
+    said = [x.value for x in list(at.success) + list(at.info) if x.value.startswith("You expected")]
+    assert len(said) == 1 and "random labels, no dropout ended at" in said[0]
+    final = next(line for line in bullets(at) if line.startswith("- Random labels, no dropout"))
+    train = re.search(r"train (\d+\.\d)%", final).group(1)
+    assert f"ended at {train}%" in said[0]  # the answer sits beside the run's own numbers
+    assert re.search(r": (both right|one of two right|neither right)\.$", said[0])
+
+
+def test_a_skipped_question_or_ask_0_shows_no_answer():
+    at = open_page(train_size=200, epochs=2, seed=15)
+    at.button(key="train").click().run()  # nothing answered: skipped
+    run_until(at, lambda a: len(bullets(a)) == 4)
+    assert not [x for x in list(at.success) + list(at.info) if x.value.startswith("You expected")]
+    at = open_page(ask=0)
+    assert not at.radio and not at.warning
+    at = open_page(ask="<b>")
+    assert any("ask:" in w.value and "<b>" not in w.value for w in at.warning)

@@ -1,6 +1,8 @@
 """The class board from a shell.
 
     python -m core.classboard new [--code CODE] [--vary drop_prob|train_size] [--values 0,0.5,0.9] [--free]
+                                  [--epochs N] [--train-size N] [--lr X] [--batch-size N] [--drop-prob P]
+                                  [--eval-every N] [--no-predict]
     python -m core.classboard export CODE > runs.csv
     python -m core.classboard close CODE
 
@@ -44,6 +46,17 @@ def parser():
     new.add_argument("--vary", choices=VARIES, default="drop_prob", help="What the class varies.")
     new.add_argument("--values", help="Comma-separated values of the varied setting (default: the standard sweep).")
     new.add_argument("--free", action="store_true", help="Let students pick their value instead of assigning one.")
+    new.add_argument("--no-predict", dest="predict_first", action="store_false",
+                     help="Do not ask for guesses before Train (results are then shown at once).")
+    default = Setup()
+    for name, kind, help_text in (
+            ("epochs", int, "Epochs of every run."), ("train_size", int, "Training images when the class varies the "
+                                                      "drop probability."),
+            ("lr", float, "Learning rate (on the summed loss)."), ("batch_size", int, "Images per gradient step."),
+            ("drop_prob", float, "The 'with dropout' probability when the class varies the training-set size."),
+            ("eval_every", int, "Epochs between accuracy checks (the last epoch is always checked).")):
+        new.add_argument("--" + name.replace("_", "-"), type=kind, default=getattr(default, name),
+                         help=f"{help_text} Default: {getattr(default, name)}.")
     for name in ("export", "close"):
         cmd = sub.add_parser(name, help=f"{name.capitalize()} a class's runs." if name == "export" else
                              "Stop recording runs for a class.")
@@ -54,7 +67,9 @@ def parser():
 def run(args, board):
     """Carry out one command; returns what to print on stdout."""
     if args.command == "new":
-        setup = Setup.for_vary(args.vary, assign=not args.free)
+        fixed = {name: getattr(args, name) for name in ("epochs", "train_size", "lr", "batch_size", "drop_prob",
+                                                        "eval_every")}
+        setup = Setup.for_vary(args.vary, assign=not args.free, predict_first=args.predict_first, **fixed)
         if args.values:
             setup = dataclasses.replace(setup, values=parse_values(args.values, args.vary))
         code = board.create_class(setup, code=args.code)

@@ -8,7 +8,8 @@ import pandas as pd
 from core.classboard.experiment import NO_DROPOUT, WITH_DROPOUT
 from core.classboard.store import config_of
 
-POINT_COLUMNS = ["run", "student", "value", "series", "seed", "train_acc", "test_acc", "gap"]
+POINT_COLUMNS = ["run", "student", "value", "series", "seed", "train_acc", "test_acc", "gap", "predicted_test_acc"]
+GUESS_COLUMNS = ["student", "value", "series", "predicted_test_acc", "predicted_best"]
 CURVE_COLUMNS = ["run", "value", "series", "epoch", "test_acc"]
 PAPER = {"drop_prob": "Srivastava et al. (2014, fig. 9) found MNIST test error about flat for drop "
                       "probabilities from 0.2 to 0.6 and rising at both ends: too little dropout overfits, "
@@ -23,7 +24,7 @@ def frames(setup, rows):
     for r in rows:
         value, series = setup.value_of(config_of(r))
         points.append((r["id"], r["student"], value, series, r["seed"], r["train_acc"], r["test_acc"],
-                       r["train_acc"] - r["test_acc"]))
+                       r["train_acc"] - r["test_acc"], r.get("predicted_test_acc")))
         curves.extend((r["id"], value, series, epoch, acc) for epoch, acc in r["curve"])
     return pd.DataFrame(points, columns=POINT_COLUMNS), pd.DataFrame(curves, columns=CURVE_COLUMNS)
 
@@ -82,3 +83,91 @@ def _size_findings(points):
     if small != best:
         out.append(f"With the fewest images ({small:,}) the difference is {gain[small]:+.1f} points.")
     return out
+
+
+# ---- predict, then see -------------------------------------------------------------------------------------
+def guess_frame(setup, guesses):
+    """One row per guess: the student's own value (NaN when none was assigned), their expected test accuracy
+    and the value they expect to be best."""
+    rows = []
+    for g in guesses:
+        value, series = setup.value_of(setup.config(g["cell"])) if g.get("cell") else (float("nan"), "")
+        rows.append((g["student"], value, series, g["predicted_test_acc"], g["predicted_best"]))
+    return pd.DataFrame(rows, columns=GUESS_COLUMNS)
+
+
+def best_votes(setup, guesses):
+    """How many students named each value as the class's best: a frame of value, votes (every value listed)."""
+    counts = pd.Series([g["predicted_best"] for g in guesses], dtype=float).value_counts()
+    return pd.DataFrame({"value": list(setup.values), "votes": [int(counts.get(float(v), 0)) for v in setup.values]})
+
+
+def _name(setup, value):
+    return f"p = {value:g}" if setup.vary == "drop_prob" else f"{int(value):,} images"
+
+
+def _expected(setup, guesses):
+    """(the value most students named best, its votes); ties go to the smaller value."""
+    votes = best_votes(setup, guesses)
+    top = votes.sort_values(["votes", "value"], ascending=[False, True]).iloc[0]
+    return top.value, int(top.votes)
+
+
+def measured_ranking(setup, points):
+    """Values from best to worst as the class measured them: mean test accuracy (drop_prob), or the gain from
+    dropout in points (train_size, sizes run both ways). A Series value -> measure, best first."""
+    if setup.vary == "drop_prob":
+        return points.groupby("value").test_acc.mean().sort_values(ascending=False)
+    by = points.pivot_table(index="value", columns="series", values="test_acc", aggfunc="mean")
+    if not {NO_DROPOUT, WITH_DROPOUT} <= set(by.columns):
+        return pd.Series(dtype=float)
+    return (by[WITH_DROPOUT] - by[NO_DROPOUT]).dropna().sort_values(ascending=False)
+
+
+def guess_findings(setup, points, guesses, revealed):
+    """Sentences on what the class expected; after the reveal, what it expected against what it measured."""
+    if not guesses:
+        return ["No guesses yet: each student guesses before pressing Train."]
+    best, votes = _expected(setup, guesses)
+    mean_guess = sum(g["predicted_test_acc"] for g in guesses) / len(guesses)
+    what = "to be best" if setup.vary == "drop_prob" else "to be where dropout helps most"
+    out = [f"{len(guesses)} student{'s have' if len(guesses) != 1 else ' has'} guessed. The class expects "
+           f"{_name(setup, best)} {what} ({votes} of {len(guesses)} guesses); on average a student expects "
+           f"{_pct(mean_guess)} test accuracy for their own run."]
+    if not revealed or points.empty:
+        return out
+    ranking = measured_ranking(setup, points)
+    if len(ranking):
+        measure = (lambda v: _pct(v)) if setup.vary == "drop_prob" else (lambda v: f"{v * 100:+.1f} points")
+        if best not in ranking.index:
+            out.append(f"The class expected {_name(setup, best)} {what}; no run measured it yet.")
+        else:
+            rank = list(ranking.index).index(best) + 1
+            place = ("it was indeed the best" if rank == 1 else "it came last" if rank == len(ranking)
+                     else f"it came {_ordinal(rank)} of {len(ranking)}")
+            out.append(f"The class expected {_name(setup, best)} {what}; {place}, at {measure(ranking[best])}"
+                       + ("." if rank == 1 else f" (the best: {_name(setup, ranking.index[0])}, "
+                                                 f"{measure(ranking.iloc[0])})."))
+    guessed = points.dropna(subset=["predicted_test_acc"])
+    if len(guessed):
+        miss = (guessed.predicted_test_acc - guessed.test_acc) * 100
+        direction = "too high" if miss.mean() > 0 else "too low"
+        worst = guessed.assign(miss=miss.abs()).sort_values("miss", ascending=False).iloc[0]
+        out.append(f"A student's guess for their own run was on average {abs(miss.mean()):.1f} points {direction} "
+                   f"(typical miss {miss.abs().mean():.1f} points over {_runs(len(guessed))}); the largest: "
+                   f"{_pct(worst.predicted_test_acc)} expected at {_name(setup, worst.value)}, "
+                   f"{_pct(worst.test_acc)} measured.")
+    return out
+
+
+def versus_frame(points):
+    """Guess against outcome per run that has a guess, tidy: value, series, kind ('guessed' | 'measured'), acc."""
+    guessed = points.dropna(subset=["predicted_test_acc"])
+    both = [guessed.assign(kind="guessed", acc=guessed.predicted_test_acc),
+            guessed.assign(kind="measured", acc=guessed.test_acc)]
+    return pd.concat(both)[["run", "value", "series", "kind", "acc"]] if len(guessed) else \
+        pd.DataFrame(columns=["run", "value", "series", "kind", "acc"])
+
+
+def _ordinal(n):
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"

@@ -14,6 +14,7 @@ Identical tasks share one job, so a class pressing Train with the defaults costs
 """
 import concurrent.futures
 import dataclasses
+import heapq
 import importlib
 import itertools
 import logging
@@ -77,6 +78,7 @@ class Job:
     viewers: dict = dataclasses.field(default_factory=dict)  # viewer -> last time it looked
     pinned: bool = False  # kept running when nobody watches (e.g. a class run whose student closed the tab)
     halt_message: str = "Stopped on request."
+    starts_at: float = None  # while queued: when it should start (time.monotonic()), from the runs ahead of it
     first_point: threading.Event = dataclasses.field(default_factory=threading.Event, repr=False, compare=False)
     """Set at the job's first batch event, or at its end: what a page waiting for a first chart waits on."""
 
@@ -131,6 +133,7 @@ class Runner:
         self._queue = []
         self._ids = itertools.count(1)
         self._listeners = []
+        self._per_pass = None  # seconds per image pass of the runs finished here (a moving average)
         self.worker_error = None
         self.loop_errors = deque(maxlen=50)  # the latest errors the runner's thread survived (also logged)
         self._workers = [self.backend.start_slot(self._outbox) for _ in range(self.max_workers)]
@@ -203,6 +206,11 @@ class Runner:
             return len({v for job in self._by_id.values() if not job.finished
                         for v, t in job.viewers.items() if now - t <= within})
 
+    def running(self):
+        """The jobs training now."""
+        with self._lock:
+            return [w.job for w in self._workers if w.job is not None and not w.job.finished]
+
     def busy_workers(self):
         with self._lock:
             return sum(w.job is not None for w in self._workers)
@@ -259,8 +267,12 @@ class Runner:
     def _end(self, job, status, message):
         if job.finished:
             return
-        job.status, job.message, job.ended, job.position = status, message, time.monotonic(), 0
+        job.status, job.message, job.ended, job.position, job.starts_at = status, message, time.monotonic(), 0, None
         job.first_point.set()
+        passes = self._passes(job.config)
+        if status == FINISHED and passes and job.started and not getattr(job.config, "train", None):
+            rate = (job.ended - job.started) / passes  # seconds per image pass of a whole run, evaluations included
+            self._per_pass = rate if self._per_pass is None else 0.7 * self._per_pass + 0.3 * rate
         for fn in self._listeners:
             try:
                 fn(job)
@@ -288,6 +300,8 @@ class Runner:
                         self._guard(self._record, worker, job_id, event)
                 self._guard(self._check_workers)
                 self._guard(self._dispatch)
+                if self._queue:
+                    self._guard(self._estimate_starts)
                 if time.monotonic() - last_abandon >= 1.0:
                     last_abandon = time.monotonic()
                     self._guard(self._abandon)
@@ -344,9 +358,44 @@ class Runner:
             if w.job is None and w.alive() and w.ready:
                 job = self._queue.pop(0)
                 w.job, w.stop_requested, job.status, job.started = job, None, RUNNING, time.monotonic()
-                job.position = 0
+                job.position, job.starts_at = 0, None
                 w.run(job.id, tasks.encode(job.config))
                 self._renumber()
+
+    def _estimate_starts(self):
+        """Each queued job's start: the workers free up as their runs end, and the jobs ahead take them in turn.
+
+        A run's length is its image passes times the seconds per pass measured on the runs that ended here.
+        """
+        now = time.monotonic()
+        free = []  # (when a worker frees up, whether that time is known) for every live worker
+        for w in self._workers:
+            if w.alive():
+                left = self._left(w.job) if w.job is not None else 0.0
+                free.append((now + (left or 0.0), left is not None))
+        heapq.heapify(free)
+        for job in self._queue:
+            if not free:
+                return
+            start, known = heapq.heappop(free)
+            job.starts_at = start if known else None
+            length = self._length(job.config)
+            heapq.heappush(free, (start + (length or 0.0), known and length is not None))
+
+    def _passes(self, task):
+        cfg = getattr(task, "train", task)
+        return getattr(cfg, "epochs", 0) * getattr(cfg, "train_size", 0) or None
+
+    def _length(self, task):
+        passes = self._passes(task)
+        return passes * self._per_pass if passes and self._per_pass is not None else None
+
+    def _left(self, job):
+        """Seconds a running job still needs: its own pace once it has one, else the measured rate."""
+        if job.eta is not None:
+            return job.eta
+        length = self._length(job.config)
+        return max(0.0, length - job.elapsed) if length is not None else None
 
     def _abandon(self):
         now = time.monotonic()

@@ -2,7 +2,25 @@
 
     line(job)  ->  'epoch 3 of 10, about 12 s left'  |  'waiting for a free worker: place 2 in the queue'
 """
+import time
+
 from core.runner import QUEUED, RUNNING
+
+
+def duration(seconds):
+    """'40 s', '1 min 40 s', '12 min': rounded as a person would say it."""
+    seconds = max(0, round(seconds))
+    if seconds < 60:
+        return f"{max(5, round(seconds / 5) * 5)} s"
+    minutes, rest = divmod(round(seconds / 10) * 10, 60)
+    return f"{minutes} min" + (f" {rest} s" if rest and minutes < 10 else "")
+
+
+def starts_in(job):
+    """', starts in about 1 min 40 s' while the runner can estimate a queued job's start, else ''."""
+    if job.status != QUEUED or job.starts_at is None:
+        return ""
+    return f", starts in about {duration(job.starts_at - time.monotonic())}"
 
 
 def time_left(job):
@@ -22,7 +40,7 @@ def _last_batch(job):
 def line(job):
     """Where the job stands, in a few words: waiting, its progress and time left, or how it ended."""
     if job.status == QUEUED:
-        return f"waiting for a free worker: place {job.position} in the queue"
+        return f"waiting for a free worker: place {job.position} in the queue{starts_in(job)}"
     if job.status != RUNNING:
         return job.status if job.status == "finished" else f"{job.status}: {job.message}"
     train = getattr(job.config, "train", None)  # a prediction job trains its net first, then samples
