@@ -86,7 +86,8 @@ def charts_ui(info, view):
     right.markdown("**Train-test gap** (overfitting): mean per value")
     gap = board_charts.spec("sweep", setup.vary, lo, hi, "gap", "train - test accuracy")
     right.vega_lite_chart(view["points"], gap, width="stretch")
-    st.markdown("**Test accuracy per epoch**: every run faint, the class mean bold")
+    checked = "per epoch" if setup.eval_every == 1 else f"every {setup.eval_every} epochs"
+    st.markdown(f"**Test accuracy {checked}**: every run faint, the class mean bold")
     st.vega_lite_chart(view["curves"], board_charts.spec("curves", setup.vary, setup.epochs, lo, hi), width="stretch")
 
 

@@ -110,7 +110,7 @@ def votes_chart(vary):
     """How many students named each value as the class's best (rows: value, votes), before anything is shown."""
     title = "named best (students)" if vary == "drop_prob" else "named: dropout helps most here (students)"
     return alt.Chart().mark_bar(color=SERIES_COLORS[""], opacity=0.8).encode(
-        x=alt.X("value:O", title=TITLES[vary].replace(" (log scale)", "")),
+        x=alt.X("value:O", title=TITLES[vary].replace(" (log scale)", ""), axis=alt.Axis(labelAngle=0)),
         y=alt.Y("votes:Q", title=title, axis=alt.Axis(format="d", tickMinStep=1)),
         tooltip=[alt.Tooltip("value:O"), alt.Tooltip("votes:Q", title="students")],
     ).properties(height=HEIGHT, usermeta=LIVE).configure_mark(aria=False)
