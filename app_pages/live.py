@@ -17,7 +17,8 @@ VENDOR_VERSION = "vega6.2.0-lite6.4.1-embed7.1.0"  # in the libraries' URLs: a n
 POLL_S = 1.0  # seconds between polls of a live run
 
 _SOURCES = {"dropout_live_runs": ((HERE / "live_runs.js").read_text(), (HERE / "live_runs.css").read_text()),
-            "dropout_watch": ((HERE / "watch.js").read_text(), None)}
+            "dropout_watch": ((HERE / "watch.js").read_text(), None),
+            "dropout_pad": ((HERE / "pad.js").read_text(), (HERE / "pad.css").read_text())}
 _registered = {}  # (name, runtime) -> the component's mount function
 
 
@@ -67,3 +68,10 @@ def watch_ui(url, version, key):
     data = {"url": url, "version": version, "interval": WATCH_S}
     _component("dropout_watch")(key=key, data=data, height=0, on_changed_change=_ignore)
     return data
+
+
+def pad_ui(key, side=280, pad=140, stroke=22, pause=0.5):
+    """Mount the drawing pad; returns its result: .drawing (base64 grey levels, in the rerun after a stroke) or
+    .cleared (in the rerun after Clear), else None. Its data stays the same, so reruns keep the drawing."""
+    data = {"side": side, "pad": pad, "stroke": stroke, "pause": pause}
+    return _component("dropout_pad")(key=key, data=data, on_drawing_change=_ignore, on_cleared_change=_ignore)

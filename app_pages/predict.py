@@ -2,9 +2,10 @@
 import inspect
 from dataclasses import replace
 
+import numpy as np
 import streamlit as st
 
-from core import predict, predict_charts as pc
+from core import drawing, predict, predict_charts as pc
 from app_pages import links, live, page, pictures, services
 
 BASE = predict.PredictConfig()  # what the class shares for each net: the default request
@@ -107,6 +108,7 @@ def results_ui(jobs):
         averaging_ui(named)
         uncertainty_ui(named, jobs[0])
         inside_ui(named, jobs)
+        drawing_ui(names, jobs)
 
 
 def averaging_ui(named):
@@ -178,6 +180,56 @@ def work_ui():
             services.get_runner().stop(job.id, services.viewer_id())
     results_ui(current_jobs())
     links.share_link_ui({"digit": digit}, DEFAULTS)
+
+
+OWN_DIGIT = """
+Draw a digit (with the mouse, a finger or a pen) and both nets read it: the full net once, and 100 thinned nets
+each with its own dropout mask. Your drawing is turned into MNIST's format the way the dataset was made (its
+outline scaled to fit 20 x 20 pixels, centred by its centre of mass in 28 x 28). Try a sloppy 7, a 1 with a flag,
+or a scribble that is no digit at all, and compare with the test image chosen above.
+"""
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def drawing_answers(nets, pixels, digit):
+    """The kept nets' answers for a drawing, on the runner's MXNet thread; shared by every session."""
+    return services.get_runner().call(predict.drawing_answers, nets, pixels, digit, timeout=60)
+
+
+def drawing_ui(names, jobs):
+    """4. Your own digit: a pad, the 28 x 28 the nets see, and what the full and thinned nets say."""
+    st.header("4. Your own digit")
+    st.markdown(OWN_DIGIT)
+    pad, seen, said = st.columns([2, 1, 4])
+    with pad:
+        result = live.pad_ui(key="pad")
+    if result.cleared:
+        st.session_state.pop("drawn", None)
+    if result.drawing:
+        try:
+            digit = drawing.to_mnist(drawing.decode(result.drawing))
+            st.session_state["drawn"] = None if digit is None else tuple(drawing.as_pixels(digit).tolist())
+        except drawing.DrawingError as err:
+            st.session_state["drawn"] = None
+            said.warning(str(err), icon=":material/draw:")
+            return
+    pixels = st.session_state.get("drawn")
+    if pixels is None:
+        said.info("Draw a digit first: the nets read it once you lift the pen.", icon=":material/draw:")
+        return
+    seen.image(np.array(pixels, dtype=np.uint8).reshape(28, 28), caption="what the nets see (28 x 28)", width=112,
+               clamp=True, output_format="PNG")
+    digit = jobs[0].config.digit
+    answers = drawing_answers(tuple(j.config.train for j in jobs), pixels, digit)
+    if None in answers:
+        said.warning("The nets are not kept on this server any more: press Compute to train them again.",
+                     icon=":material/warning:")
+        return
+    images = [("drawn", "your digit"), ("test", f"test image {digit}")]
+    said.altair_chart(pc.drawn_chart(pc.drawn_frame(names, answers, images), names), width="stretch")
+    said.markdown("\n".join(f"- **{title.capitalize()}.** " + " ".join(pc.doubt_sentence(n, a[key])
+                                                                        for n, a in zip(names, answers))
+                            for key, title in images))
 
 
 def main():

@@ -538,3 +538,43 @@ def main(argv=None):
 if __name__ == "__main__":
     use_every_core()  # before MXNet loads (main imports it)
     raise SystemExit(main())
+
+
+# ---- a drawn digit -------------------------------------------------------------------------------------------
+
+DRAW_SAMPLES = 100  # thinned nets that read a drawn digit
+
+
+def drawing_answers(nets, pixels, digit, mnist=None, samples=DRAW_SAMPLES, sample_seed=1):
+    """What each kept net says about a drawn digit (784 pixels 0..255) and about test image `digit`.
+
+    nets: TrainConfigs of nets trained and kept earlier (kept_net); a net not kept yet is None in the answer.
+    Returns [per net: None or {"drawn": answer, "test": answer}], an answer being the full net's probabilities
+    and entropy, and the `samples` thinned nets' votes (how many picked each class), mean and entropy. The same
+    seed gives the same votes. Runs MXNet: call it on the runner's MXNet thread (Runner.call).
+    """
+    from core.model import scale_pixels
+    from core.mx import mx, nd
+    if mnist is None:
+        from core.data import load_mnist
+        mnist = load_mnist()
+    test = mnist.test_X[digit].reshape(-1)
+    X = scale_pixels(nd.array(np.stack([np.asarray(pixels, dtype=np.uint8), test])))
+    out = []
+    for cfg in nets:
+        params = kept_net(cfg)
+        if params is None:
+            out.append(None)
+            continue
+        mx.random.seed(sample_seed)
+        drawn = sample_probs(X, params, cfg.drop_probs, samples).asnumpy()  # (samples, 2, 10)
+        full = full_probs(X, params).asnumpy()
+        out.append({role: _answer(drawn[:, k], full[k]) for k, role in enumerate(("drawn", "test"))})
+    return out
+
+
+def _answer(samples, full):
+    mc = samples.mean(axis=0)
+    return {"full": _rounded(full), "full_entropy": float(entropy(full)), "votes":
+            np.bincount(samples.argmax(axis=1), minlength=samples.shape[1]).tolist(),
+            "mc": _rounded(mc), "mc_entropy": float(entropy(mc))}

@@ -259,3 +259,56 @@ def activation_chart(df, nets):
         tooltip=["net:N", "layer:N", alt.Tooltip("activation:Q", format=".1f"),
                  alt.Tooltip("fraction:Q", format=".2%")],
     ).properties(width=330, height=220).facet(column=alt.Column("layer:N", title=None))
+
+
+# ---- a drawn digit -------------------------------------------------------------------------------------------
+
+def drawn_frame(names, answers, images):
+    """Votes and full-net probabilities per image, net and class, tidy: image, net, class, votes, share, full.
+
+    answers: per net, {image key: answer} (core.predict.drawing_answers); images: [(key, title)].
+    """
+    rows = []
+    for name, answer in zip(names, answers):
+        for key, title in images:
+            a = answer[key]
+            total = sum(a["votes"])
+            rows += [(title, name, k, a["votes"][k], a["votes"][k] / total, a["full"][k]) for k in range(10)]
+    return pd.DataFrame(rows, columns=["image", "net", "class", "votes", "share", "full"])
+
+
+def drawn_chart(df, nets):
+    """Per image, class and net: the share of thinned nets voting for the class (bars), the full net's probability
+    (diamonds), on one 0..1 scale."""
+    x = alt.X("class:O", title="class", axis=alt.Axis(labelAngle=0))
+    color = alt.Color("net:N", scale=alt.Scale(domain=list(nets), range=list(NET_COLORS)),
+                      legend=alt.Legend(orient="bottom", title=None))
+    offset = alt.XOffset("net:N", scale=alt.Scale(domain=list(nets)))
+    bars = alt.Chart().mark_bar(opacity=0.55).encode(
+        x=x, xOffset=offset, color=color,
+        y=alt.Y("share:Q", title="thinned nets' votes (share); diamonds: full net", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%")),
+        tooltip=["image:N", "net:N", "class:O", alt.Tooltip("votes:Q", title="thinned nets voting"),
+                 alt.Tooltip("full:Q", title="full net's probability", format=".1%")])
+    full = alt.Chart().mark_point(shape="diamond", filled=True, size=60, color="black").encode(
+        x=x, xOffset=offset, y="full:Q")
+    return alt.layer(bars, full, data=df).properties(height=220).facet(
+        column=alt.Column("image:N", title=None, sort=None))
+
+
+def doubt_sentence(name, answer):
+    """One sentence reading a net's doubt about one image from its thinned nets' votes and the full net."""
+    votes = np.asarray(answer["votes"])
+    total, order = int(votes.sum()), np.argsort(-votes, kind="stable")
+    full = int(np.argmax(answer["full"]))
+    says = f"the full net says {full} ({answer['full'][full]:.0%})"
+    h = f"predictive entropy {answer['mc_entropy']:.2f} nats"
+    first, second = int(order[0]), int(order[1])
+    if votes[first] == total:
+        alone = " (without dropout every pass is the full net: it cannot show doubt by disagreeing)" \
+            if name == "no dropout" else ""
+        return f"With {name}: all {total} thinned nets say {first}, and {says}{alone}; {h}."
+    rest = total - votes[first] - votes[second]
+    split = f"{votes[first]} / {votes[second]} between {first} and {second}" + (f" ({rest} elsewhere)" if rest else "")
+    verdict = "the net is unsure" if votes[first] < 0.8 * total else "the net is fairly sure"
+    return f"With {name}: the thinned nets split {split}, and {says}: {verdict}; {h}."
