@@ -46,10 +46,12 @@ def test_a_finished_mnist_run_and_its_twin_answer_for_a_chosen_digit():
     (live,) = apptest.mounted(at)  # progress while the pair trains and samples, drawn by the browser
     assert [r["label"] for r in live["runs"]] == ["The net with dropout 0.5", "The net with no dropout"]
     assert all(r["status"] and r["live"] for r in live["runs"]) and not live["charts"]
-    apptest.run_until(at, lambda a: len(a.header) == 3 and not apptest.mounted(a), timeout=180)
+    apptest.run_until(at, lambda a: len(a.header) == 4 and not apptest.mounted(a), timeout=180)
     assert not at.exception and not at.error and not at.warning
     assert [h.value for h in at.header] == ["1. Averaging thinned nets against the full net",
-                                            "2. Uncertainty: the thinned nets' votes", "3. Inside the net"]
+                                            "2. Uncertainty: the thinned nets' votes", "3. Inside the net",
+                                            "4. Your own digit"]
+    assert apptest.mounted(at, "dropout_pad") and "Draw a digit first" in at.info[-1].value
     words = text(at)
     assert "One thinned net per image scores" in words and "Its twin with no dropout scores" in words
     assert "With no dropout: all 100 passes are the full net" in words
