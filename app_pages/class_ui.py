@@ -17,6 +17,7 @@ import streamlit as st
 
 from core.classboard import (Board, BoardUnavailable, BadCode, GuessRefused, Recorder, UnknownClass, clean_code,
                              clean_nickname, friendly_name, resolve_url, results)
+from core.status import Status
 from app_pages import services, tuning
 
 NOT_RECORDED = "Training works as usual, but runs are not recorded for a class."
@@ -339,7 +340,7 @@ def _progress_caption(code, student, view, token, info, cell):
 
 def results_so_far_ui(seat):
     """The class's finished runs so far (a waiting student's view), unless the teacher keeps them hidden."""
-    from core import board_charts
+    from core.views import board_charts
 
     view = class_view(board_url(), seat["code"])
     info = view.get("info")
@@ -388,7 +389,7 @@ def run_note_ui(seat, job):
         return
     _, code, ok, message = note
     if ok and job.finished:  # a registered run that has ended since
-        ok = job.status == "finished"
+        ok = job.status == Status.FINISHED
         message = (f"Not recorded for class {code}: this run ended as '{job.status}'." if not ok
                    else f"This run finished; it is kept and recorded for class {code} when the database is back."
                    if get_recorder().problem else f"This run finished and is recorded for class {code}.")

@@ -1,11 +1,11 @@
 """The class board (/class): a teacher starts a class experiment; every student's finished run lands here, live."""
 import streamlit as st
 
-from core import board_charts
 from core.classboard import (SERVER, VARIES, BadCode, BoardUnavailable, ClassExists, Setup, clean_code,
                              parse_values, results)
 from core.classboard.experiment import VARY_LABELS
 from core.config import PARAMS
+from core.views import board_charts
 from app_pages import class_ui, live, page, services
 
 

@@ -6,8 +6,8 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import charts
 from core.config import PARAMS
+from core.views import charts
 from app_pages import links, page, services
 
 NAMES = ["drop_prob", "seed", "rows", "cols"]
@@ -17,7 +17,7 @@ NET_SIZES = (4, 6, 6, 3)
 
 def _playground(name, *args):
     # Runs on the runner's MXNet thread, so core.playground (and MXNet with it) is imported there only.
-    return getattr(importlib.import_module("core.playground"), name)(*args)
+    return getattr(importlib.import_module("core.lessons.playground"), name)(*args)
 
 
 @st.cache_data(max_entries=500, show_spinner=False)

@@ -6,9 +6,10 @@ import pandas as pd
 import pyarrow as pa
 import streamlit as st
 
-from core import charts, questions
 from core.config import TrainConfig, from_values
-from core.runner import QUEUED
+from core.lessons import questions
+from core.status import Status
+from core.views import charts
 from app_pages import class_ui, links, live, page, pictures, services
 
 NAMES = ["epochs", "batch_size", "lr", "drop_prob1", "drop_prob2", "seed", "train_size"]
@@ -55,14 +56,14 @@ def label(job, jobs):
 
 def status_ui(job):
     """How the current run ended (while it runs, the live chart shows its progress)."""
-    if job.status == "finished":
+    if job.status == Status.FINISHED:
         final = job.of_kind("epoch")[-1]
         st.success(f"Finished in {job.elapsed:.1f} s: train accuracy {final['train_acc']:.2%}, "
                    f"test accuracy {final['test_acc']:.2%}.", icon=":material/check_circle:")
     elif job.finished:
-        hint = " Lower the learning rate and train again." if job.status == "diverged" else ""
+        hint = " Lower the learning rate and train again." if job.status == Status.DIVERGED else ""
         st.warning(f"{job.message}{hint}", icon=":material/warning:")
-    elif job.status == QUEUED:
+    elif job.status == Status.QUEUED:
         st.caption("Identical setups share one run, so the defaults cost the class a single run.")
 
 
@@ -110,7 +111,7 @@ def actions_ui(current):
     if current is not None:
         twin = current.config.twin()
         name = "with dropout 0.5" if any(twin.drop_probs) else "without dropout"
-        ask = asking() and current.status == "finished"
+        ask = asking() and current.status == Status.FINISHED
         if ask:
             st.radio(f"Before you train the twin {name} (optional): its final test accuracy, against this run's",
                      questions.TWIN, index=None, horizontal=True, key="twin_guess")
@@ -135,7 +136,7 @@ def twin_answer_ui(current):
     if not answer or current is None or st.session_state.get("twin_answer_for") != current.id:
         return
     first = services.get_runner().get(answer["run"])
-    if first is None or first.status != "finished" or current.status != "finished":
+    if first is None or first.status != Status.FINISHED or current.status != Status.FINISHED:
         return
     sentence, right = questions.twin_verdict(answer["answer"], answer["name"], first.of_kind("epoch")[-1]["test_acc"],
                                              current.of_kind("epoch")[-1]["test_acc"])
@@ -204,10 +205,10 @@ def work_ui(seat):
             status_ui(current)
             twin_answer_ui(current)
         charts_ui(current, jobs)
-        if seat and current is not None and current.status == QUEUED:
+        if seat and current is not None and current.status == Status.QUEUED:
             meanwhile_ui(seat, current)
         runs_table_ui(jobs)
-    if current is not None and current.status == "finished":
+    if current is not None and current.status == Status.FINISHED:
         predictions_ui(current)
     links.share_link_ui(values, DEFAULTS)
 

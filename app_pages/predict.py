@@ -1,14 +1,18 @@
 """Lesson 4: dropout at prediction time: averaging thinned nets, their doubt, and what dropout changed inside."""
-import inspect
+import importlib
 from dataclasses import replace
 
 import numpy as np
 import streamlit as st
 
-from core import drawing, predict, predict_charts as pc
+from core.config import UNITS_SHOWN, PredictConfig, twin_pair
+from core.lessons import drawing
+from core.status import Status
+from core.views import predict_charts as pc, status
+from core.views.source import source
 from app_pages import links, live, page, pictures, services
 
-BASE = predict.PredictConfig()  # what the class shares for each net: the default request
+BASE = PredictConfig()  # what the class shares for each net: the default request
 DEFAULTS = {"digit": BASE.digit}
 INTRO = """
 While a net trains with dropout, every batch goes through a different **thinned net**: each hidden unit is
@@ -55,7 +59,7 @@ The histograms count every hidden activation of the full net on the scored test 
 
 def controls_ui():
     """The request form; returns (TrainConfig of the net to ask, checked digit, pressed)."""
-    done = [j for j in services.jobs(st.session_state.get("mnist_runs", [])) if j is not None and j.status == "finished"]
+    done = [j for j in services.jobs(st.session_state.get("mnist_runs", [])) if j is not None and j.status == Status.FINISHED]
     names = {"class": "The class's pair: dropout 0.5 and none (20,000 images, 5 epochs)"}
     if done:  # this session's latest finished run on the MNIST page
         names["mine"] = f"My latest MNIST run ({done[-1].config.label()}) and its twin"
@@ -73,7 +77,7 @@ def start(train_cfg, digit):
     The class's pair is pinned: it runs to the end for everyone even if the student who started it leaves.
     """
     base = [services.get_runner().submit(replace(BASE, train=cfg), viewer=services.viewer_id(), pin=train_cfg == BASE.train)
-            for cfg in predict.twin_pair(train_cfg)]
+            for cfg in twin_pair(train_cfg)]
     st.session_state.predict_request = {"base": [j.id for j in base], "digit": digit, "digit_jobs": None}
 
 
@@ -83,7 +87,7 @@ def current_jobs():
     base = services.jobs(state["base"]) if state else []
     if None in base:  # forgotten by the runner (it keeps the latest jobs only): Compute asks again
         return []
-    if not state or state["digit"] == BASE.digit or any(j.status != "finished" for j in base):
+    if not state or state["digit"] == BASE.digit or any(j.status != Status.FINISHED for j in base):
         return base
     mine = services.jobs(state["digit_jobs"] or [])
     if not mine or None in mine:  # the nets are kept now: another digit costs a fraction of a second
@@ -101,9 +105,10 @@ def results_ui(jobs):
     if services.any_running(jobs):  # progress drawn in the browser; the results follow at the runs' end
         live.runs_ui([(f"The net with {name}", job, True) for name, job in zip(names, jobs)])
     for name, job in zip(names, jobs):
-        if job.finished and job.status != "finished":
-            st.warning(pc.status_text(name, job) + " Press Compute to try again.", icon=":material/warning:")
-    if all(j.status == "finished" for j in jobs):
+        if job.finished and job.status != Status.FINISHED:
+            st.warning(status.named(f"The net with {name}", job) + " Press Compute to try again.",
+                       icon=":material/warning:")
+    if all(j.status == Status.FINISHED for j in jobs):
         named = list(zip(names, [j.events for j in jobs]))
         averaging_ui(named)
         uncertainty_ui(named, jobs[0])
@@ -163,7 +168,7 @@ def inside_ui(named, jobs):
                     help="The speckle is the random start: pixels near the border are blank in every MNIST image, "
                     "so their weights never receive a gradient.")
     for (name, events), job in zip(named, jobs):
-        st.caption(f"First-layer units 0..{predict.UNITS_SHOWN - 1}, {name}")
+        st.caption(f"First-layer units 0..{UNITS_SHOWN - 1}, {name}")
         pictures.show_pngs(st, services.job_key(job, "weights", raw), lambda: pc.weight_pictures(events, raw), width=56)
     st.altair_chart(pc.activation_chart(pc.activation_frame(named), [name for name, _ in named]))
     st.markdown(pc.activation_sentence(named))
@@ -193,7 +198,12 @@ or a scribble that is no digit at all, and compare with the test image chosen ab
 @st.cache_data(max_entries=256, show_spinner=False)
 def drawing_answers(nets, pixels, digit):
     """The kept nets' answers for a drawing, on the runner's MXNet thread; shared by every session."""
-    return services.get_runner().call(predict.drawing_answers, nets, pixels, digit, timeout=60)
+    return services.get_runner().call(_drawing_answers, nets, pixels, digit, timeout=60)
+
+
+def _drawing_answers(*args):
+    # On the runner's MXNet thread, so core.lessons.prediction (and MXNet with it) is imported there only.
+    return importlib.import_module("core.lessons.prediction").drawing_answers(*args)
 
 
 def drawing_ui(names, jobs):
@@ -240,8 +250,7 @@ def main():
         return
     page.fragment(work_ui)
     with st.expander("Show the code", icon=":material/code:"):
-        st.code("\n\n".join(inspect.getsource(f) for f in (predict.sample_probs, predict.running_sums,
-                                                           predict.thinned_probs)))
+        st.code(source("core/lessons/thinned.py", "sample_probs", "running_sums", "thinned_probs"))
 
 
 page.guarded(main)

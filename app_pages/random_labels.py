@@ -3,10 +3,12 @@ import inspect
 
 import streamlit as st
 
-from core import memorize, questions
-from core.charts import browser_spec, sweep_chart
 from core.config import INPUT_KINDS, INPUT_LABELS, PARAMS, from_values
-from core.data import noisy_labels
+from core.lessons import memorize, questions
+from core.nn.data import noisy_labels
+from core.status import Status
+from core.views import status
+from core.views.charts import browser_spec, sweep_chart
 from app_pages import links, live, page, services
 
 DEFAULTS = {"label_noise": 1.0, "drop_prob": 0.5, "train_size": 1000, "epochs": 300, "seed": 1, "inputs": "pixels"}
@@ -95,7 +97,7 @@ def answer_ui(runs):
     """After the contrast: the student's answer beside what the run on the chosen labels, without dropout, did."""
     answer = st.session_state.get("rl_answer")
     name, job = next(((n, j) for n, j in runs if answer and j.id == answer["run"]), (None, None))
-    if job is None or job.status != "finished":
+    if job is None or job.status != Status.FINISHED:
         return
     final = job.of_kind("epoch")[-1]
     sentence, right = questions.memorising_verdict(answer["train"], answer["test"], name, final["train_acc"],
@@ -129,7 +131,7 @@ def contrast_ui(jobs):
                f"on the {min(cfg.train_size, cfg.eval_size):,} training images and a fixed set of "
                f"{cfg.eval_size:,} test images, without dropout.")
     if done:
-        st.markdown("\n".join("- " + memorize.final_line(name, job) for name, job in runs))
+        st.markdown("\n".join("- " + status.final_line(name, job) for name, job in runs))
         answer_ui(runs)
 
 
@@ -137,7 +139,7 @@ def sweep_ui(jobs):
     """The sweep's progress (live, redrawn at each run's end) and the chart and table of its finished runs."""
     if services.any_running(jobs):
         live.runs_ui([(memorize.run_name(j.config), j, False) for j in jobs], each=True, summary="Sweep")
-    df = memorize.sweep_frame([memorize.summary(j.config, j.events) for j in jobs if j.status == "finished"])
+    df = memorize.sweep_frame([memorize.summary(j.config, j.events) for j in jobs if j.status == Status.FINISHED])
     if len(df):
         st.altair_chart(sweep_chart(df), key="sweep_chart")
         st.dataframe(memorize.sweep_table(df), hide_index=True, height="content")

@@ -6,7 +6,7 @@ import uuid
 
 import streamlit as st
 
-from core.data import DataError, check_files
+from core.nn.data import DataError, check_files
 from core.runner import Runner
 from core.runner.jobs import make_backend
 

@@ -3,11 +3,9 @@
 Widgets, shareable links, the command line and the runner all read these tables, so a value
 that is out of range is refused or clamped the same way everywhere.
 """
-import argparse
 import math
-import os
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 # Work one run may cost: epochs x training images (60 passes over full MNIST, about a minute).
 MAX_EXAMPLE_PASSES = 3_600_000
@@ -104,23 +102,27 @@ def check(name, value):
         raise ValueError(f"{name} must be in {_fmt(p.lo)}..{_fmt(p.hi)}, got {value!r}")
 
 
+def _default(name):
+    return PARAMS[name].default
+
+
 @dataclass(frozen=True)
 class TrainConfig:
-    """One training run; its results depend on these values and nothing else. Defaults: the lesson's run."""
+    """One training run; its results depend on these values and nothing else. Defaults (PARAMS'): the lesson's run."""
 
-    epochs: int = 10
-    batch_size: int = 64
-    lr: float = 0.001
-    drop_prob1: float = 0.5
-    drop_prob2: float = 0.5
-    seed: int = 1
-    train_size: int = 60_000
-    label_noise: float = 0.0
-    inputs: str = "pixels"
-    eval_size: int = 0
-    eval_every: int = 1
-    hidden1: int = 256
-    hidden2: int = 128
+    epochs: int = _default("epochs")
+    batch_size: int = _default("batch_size")
+    lr: float = _default("lr")
+    drop_prob1: float = _default("drop_prob1")
+    drop_prob2: float = _default("drop_prob2")
+    seed: int = _default("seed")
+    train_size: int = _default("train_size")
+    label_noise: float = _default("label_noise")
+    inputs: str = _default("inputs")
+    eval_size: int = _default("eval_size")
+    eval_every: int = _default("eval_every")
+    hidden1: int = _default("hidden1")
+    hidden2: int = _default("hidden2")
 
     def __post_init__(self):
         for f in fields(self):
@@ -174,50 +176,71 @@ def from_values(values, defaults, names=None):
     return out, notes
 
 
-# ---- the command lines (python -m core.train, python -m core.predict) -------------------------------------------
-
-TRAIN_FLAGS = ("epochs", "batch_size", "lr", "drop_prob1", "drop_prob2", "seed", "train_size", "label_noise",
-               "inputs", "eval_size", "eval_every", "hidden1", "hidden2")  # the training flags of both
+# ---- lesson 4's request (python -m core.predict and the prediction page) ------------------------------------
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line on stderr and exit status 2."""
+SAMPLES = (1, 2, 5, 10, 20, 50, 100)  # the T values the page compares
+ANGLES = tuple(range(0, 181, 15))  # a digit turned in steps of 15 degrees, upright to upside down
+DEFAULT_TRAIN = TrainConfig(epochs=5, train_size=20_000)  # the page's nets (~13 s to train)
+MAX_SAMPLES = 12  # distinct T values per request
+MAX_ANGLES = 25
+MAX_SAMPLED_PASSES = 5_000_000  # work one request may cost: repeats x largest T x test images
+UNITS_SHOWN = 16  # first-layer units drawn as images
 
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
-    def checked(self, make):
-        """make(), or exit 2 with one line when it refuses a value (a ValueError from the config classes)."""
+@dataclass(frozen=True)
+class PredictConfig:
+    """One prediction request: the net (its TrainConfig) and what to ask it. Equal requests share one job."""
+
+    train: TrainConfig = DEFAULT_TRAIN
+    samples: tuple = SAMPLES  # numbers of thinned nets averaged (T)
+    repeats: int = PARAMS["repeats"].default  # independent draws of every average, for the spread
+    sample_seed: int = PARAMS["sample_seed"].default  # seed of the masks drawn at prediction time
+    test_size: int = PARAMS["test_size"].default  # test images the averages are scored on
+    digit: int = PARAMS["digit"].default  # test image shown and rotated (2 is a "1", as in Gal's figure)
+    angles: tuple = ANGLES
+
+    def __post_init__(self):
+        if not isinstance(self.train, TrainConfig):
+            raise ValueError(f"train must be a TrainConfig, got {type(self.train).__name__}")
         try:
-            return make()
-        except ValueError as err:
-            self.error(str(err))
+            samples, angles = tuple(self.samples), tuple(self.angles)
+        except TypeError:
+            raise ValueError("samples and angles must be lists of whole numbers") from None
+        for t in samples:
+            check("samples", t)
+        object.__setattr__(self, "samples", tuple(sorted(set(samples))))  # (50, 1) asks what (1, 50) asks
+        object.__setattr__(self, "angles", angles)
+        if not 1 <= len(self.samples) <= MAX_SAMPLES:
+            raise ValueError(f"samples must hold 1..{MAX_SAMPLES} values, got {len(self.samples)}")
+        for name in ("repeats", "sample_seed", "test_size", "digit"):
+            check(name, getattr(self, name))
+        if len(self.angles) > MAX_ANGLES or not all(type(a) is int and -360 <= a <= 360 for a in self.angles):
+            raise ValueError(f"angles must be at most {MAX_ANGLES} whole degrees in -360..360, got {self.angles}")
+        if self.repeats * max(self.samples) * self.test_size > MAX_SAMPLED_PASSES:
+            raise ValueError(f"repeats x largest T x test images must be at most {MAX_SAMPLED_PASSES:,} (got "
+                             f"{self.repeats} x {max(self.samples)} x {self.test_size:,})")
+
+    @property
+    def num_samples(self):
+        """Thinned nets drawn per round: the largest T."""
+        return max(self.samples)
+
+    def figures_key(self):
+        """What the net-wide figures depend on (not the digit shown): a worker reuses them for other digits."""
+        return self.train, self.samples, self.repeats, self.sample_seed, self.test_size
+
+    def to_dict(self):
+        return {**asdict(self), "samples": list(self.samples), "angles": list(self.angles)}
+
+    @classmethod
+    def from_dict(cls, d):
+        d = dict(d)
+        train = d.pop("train", None)
+        train = TrainConfig(**train) if isinstance(train, dict) else DEFAULT_TRAIN if train is None else train
+        return cls(train=train, **{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()})
 
 
-def train_parser(prog, description):
-    """A OneLineParser with a flag per TRAIN_FLAGS (PARAMS' type, range and help) and --drop-prob for both layers."""
-    parser = OneLineParser(prog=prog, description=description)
-    defaults = TrainConfig()
-    for name in TRAIN_FLAGS:
-        p = PARAMS[name]
-        parser.add_argument("--" + name.replace("_", "-"), type=p.kind, default=getattr(defaults, name),
-                            help=p.help, choices=p.choices or None)
-    parser.add_argument("--drop-prob", type=float, default=None,
-                        help="Drop probability for both hidden layers (overrides the two flags above).")
-    return parser
-
-
-def train_values(args):
-    """The TrainConfig values parsed by a train_parser: --drop-prob, when given, sets both layers."""
-    values = {name: getattr(args, name) for name in TRAIN_FLAGS}
-    if args.drop_prob is not None:
-        values.update(drop_prob1=args.drop_prob, drop_prob2=args.drop_prob)
-    return values
-
-
-def use_every_core():
-    """For a command line, before MXNet loads: MXNet threads for every core this process may use (unset, MXNet
-    takes half the processors, as it assumes two hyperthreads per core). Runner workers set their own share."""
-    if "OMP_NUM_THREADS" not in os.environ:
-        from core.runner.capacity import available_cores  # affinity mask and cgroup quota; no MXNet
-        os.environ["OMP_NUM_THREADS"] = str(available_cores())
+def twin_pair(cfg):
+    """(net with dropout, its twin without) for a TrainConfig; a net trained without dropout gets a 0.5 twin."""
+    return (cfg, cfg.twin()) if max(cfg.drop_probs) > 0 else (cfg.twin(), cfg)

@@ -38,7 +38,7 @@ def board_url(request, tmp_path):
 
 @pytest.fixture(scope="session")
 def mnist():
-    from core.data import load_mnist
+    from core.nn.data import load_mnist
     return load_mnist()
 
 

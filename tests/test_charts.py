@@ -2,7 +2,7 @@
 rows are built once per new events however many sessions watch."""
 import types
 
-from core import charts
+from core.views import charts
 
 
 def test_live_loss_spec_has_no_data_of_its_own():

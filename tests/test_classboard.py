@@ -394,7 +394,7 @@ def test_cli_unreachable_database_is_one_line(tmp_path):
 
 
 def test_the_class_board_core_never_imports_streamlit():
-    code = ("import sys, core.classboard, core.classboard.__main__, core.board_charts; "
+    code = ("import sys, core.classboard, core.classboard.__main__, core.views.board_charts; "
             "assert 'streamlit' not in sys.modules, 'core imported streamlit'")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
 
@@ -402,7 +402,7 @@ def test_the_class_board_core_never_imports_streamlit():
 def test_board_charts_are_fixed_valid_specs_that_take_the_rows_from_the_page():
     import altair as alt
 
-    from core import board_charts
+    from core.views import board_charts
     setup = Setup(vary="train_size", values=(300, 1000), epochs=3, lr=0.01)
     rows = [dict(row("C1", n, seed=i, setup=setup, train_size=v, drop_prob1=p, drop_prob2=p), id=i,
                  curve=[[1, 0.5], [2, 0.7], [3, 0.8]])

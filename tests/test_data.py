@@ -5,7 +5,7 @@ import shutil
 import numpy as np
 import pytest
 
-from core.data import DATA_DIR, MNIST_FILES, DataError, check_files, corrupt_inputs, load_mnist, noisy_labels, subset
+from core.nn.data import DATA_DIR, MNIST_FILES, DataError, check_files, corrupt_inputs, load_mnist, noisy_labels, subset
 
 
 def test_shapes_and_ranges(mnist):
@@ -64,7 +64,7 @@ def test_missing_file_is_named(tmp_path):
 
 def test_corrupted_inputs_apply_to_the_test_set_with_fresh_draws(mnist):
     from core.config import TrainConfig
-    from core.train import prepare
+    from core.nn.train import prepare
     train_X, _, (_, (test_X, _)) = prepare(TrainConfig(train_size=1000, inputs="gaussian", eval_size=1000), mnist)
     assert (train_X.asnumpy() == test_X.asnumpy()).mean() < 0.5  # not copies of the training noise
     shuffled = prepare(TrainConfig(train_size=1000, inputs="random", eval_size=1000), mnist)[2][1][0].asnumpy()

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core import drawing, predict
+from core.lessons import drawing
 from core.config import TrainConfig
-from core.train import train
+from core.nn.train import train
+from core.lessons import prediction
+from core import netcache
 
 
 def pad_of(canvas):
@@ -74,14 +76,14 @@ def test_the_kept_nets_give_the_same_votes_for_the_same_seed(mnist, tmp_path, mo
     for cfg in nets:
         params = []
         list(train(cfg, mnist, trained=params))
-        predict.keep_net(cfg, params)
+        netcache.keep_net(cfg, params)
     pixels = tuple(mnist.test_X[0].tolist())  # a 7
-    first = predict.drawing_answers(nets, pixels, digit=1, mnist=mnist, samples=50, sample_seed=3)
-    again = predict.drawing_answers(nets, pixels, digit=1, mnist=mnist, samples=50, sample_seed=3)
+    first = prediction.drawing_answers(nets, pixels, digit=1, mnist=mnist, samples=50, sample_seed=3)
+    again = prediction.drawing_answers(nets, pixels, digit=1, mnist=mnist, samples=50, sample_seed=3)
     assert first == again
     dropout, plain = first
     assert sum(dropout["drawn"]["votes"]) == 50 and max(plain["drawn"]["votes"]) == 50  # no dropout: one answer
     assert 0 <= dropout["drawn"]["mc_entropy"] <= np.log(10) + 1e-9
-    other = predict.drawing_answers(nets, pixels, digit=1, mnist=mnist, samples=50, sample_seed=4)
+    other = prediction.drawing_answers(nets, pixels, digit=1, mnist=mnist, samples=50, sample_seed=4)
     assert other[1] == plain  # the net without dropout does not depend on the masks' seed
-    assert predict.drawing_answers((TrainConfig(seed=999),), pixels, 1, mnist=mnist) == [None]  # not kept
+    assert prediction.drawing_answers((TrainConfig(seed=999),), pixels, 1, mnist=mnist) == [None]  # not kept

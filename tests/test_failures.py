@@ -8,8 +8,8 @@ import sys
 import pytest
 import streamlit as st
 
-import core.data
-from core.data import MNIST_FILES
+import core.nn.data
+from core.nn.data import MNIST_FILES
 from tests import apptest
 from tests.conftest import ROOT
 
@@ -17,9 +17,9 @@ from tests.conftest import ROOT
 @pytest.fixture
 def damaged_data(tmp_path, monkeypatch):
     for name in MNIST_FILES:
-        shutil.copy(os.path.join(core.data.DATA_DIR, name), tmp_path / name)
+        shutil.copy(os.path.join(core.nn.data.DATA_DIR, name), tmp_path / name)
     (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8b damaged")
-    monkeypatch.setattr(core.data, "DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(core.nn.data, "DATA_DIR", str(tmp_path))
     st.cache_data.clear()
     yield "train-labels-idx1-ubyte.gz"
     st.cache_data.clear()

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from core import memorize
+from core.lessons import memorize
 from core.config import MAX_EXAMPLE_PASSES, TrainConfig
-from core.train import train
+from core.nn.train import train
 from tests.conftest import ROOT
 
 PAGE = {"label_noise": 1.0, "drop_prob": 0.5, "train_size": 1000, "epochs": 300, "seed": 1, "inputs": "pixels"}
@@ -20,7 +20,7 @@ def epoch_events(train_accs, test_acc=0.1):
 
 
 def test_memorize_does_not_import_streamlit():
-    code = "import sys, core.memorize; assert 'streamlit' not in sys.modules"
+    code = "import sys, core.lessons.memorize; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 
@@ -75,16 +75,6 @@ def test_summary_sentence_and_verdicts():
     assert memorize.verdict(1.0, 0.84) == "fits and generalises"
     assert memorize.verdict(0.93, 0.09) == "not memorised yet, nothing learned"
     assert math.isnan(memorize.summary(cfg, [])["train_acc"])
-
-
-def test_status_text_for_queued_running_and_ended_jobs():
-    cfg = TrainConfig(epochs=300, train_size=1000)
-    job = SimpleNamespace(status="queued", position=2, config=cfg, eta=None, message="", of_kind=lambda k: [])
-    assert memorize.status_text("run", job) == "run: waiting, place 2 in the queue"
-    job.status, job.eta, job.of_kind = "running", 12.3, lambda k: [{}] * 40
-    assert memorize.status_text("run", job) == "run: epoch 40 of 300, about 12 s left"
-    job.status, job.message = "stopped", "Stopped on request."
-    assert memorize.status_text("run", job) == "run: stopped — Stopped on request."
 
 
 def test_sweep_frame_sorts_and_marks_never_fitted_as_nan():

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from core.mx import autograd, gluon, mx, nd
-from core.ops import dropout, relu, sgd, softmax, softmax_cross_entropy
+from core.nn.mx import autograd, gluon, mx, nd
+from core.nn.ops import dropout, relu, sgd, softmax, softmax_cross_entropy
 
 A = nd.arange(20).reshape((5, 4))
 
@@ -81,7 +81,7 @@ def test_sgd_steps_against_the_gradient_in_place():
 
 def test_compiled_sgd_update_equals_sgd_in_place_bit_for_bit():
     """The trainer's SGDUpdate (ops.sgd_step compiled into one graph) against ops.sgd on copies."""
-    from core.model import SGDUpdate, init_params
+    from core.nn.model import SGDUpdate, init_params
     params = init_params(4, hidden=(16, 8), weight_scale=0.5)
     reference = [p.copy() for p in params]
     for p, q in zip(reference, params):

@@ -1,12 +1,12 @@
-"""core.playground: one dropout draw with its mask, averages of many draws, a thinned net."""
+"""core.lessons.playground: one dropout draw with its mask, averages of many draws, a thinned net."""
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from core import playground
-from core.playground import convergence, dropout_sample, keep_scale, thinned_net_masks
+from core.lessons import playground
+from core.lessons.playground import convergence, dropout_sample, keep_scale, thinned_net_masks
 from tests.conftest import ROOT
 
 A = np.arange(20, dtype=np.float32).reshape(5, 4)
@@ -121,5 +121,5 @@ def test_thinned_net_extremes_and_seed():
 
 
 def test_playground_does_not_import_streamlit():
-    code = "import sys, core.playground; assert 'streamlit' not in sys.modules"
+    code = "import sys, core.lessons.playground; assert 'streamlit' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -8,9 +8,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from core import predict_charts as pc
+from core.views import predict_charts as pc
 from core.config import TrainConfig
-from core.predict import PredictConfig
+from core.config import PredictConfig
 from tests.conftest import ROOT
 
 
@@ -48,20 +48,6 @@ def test_net_names():
     assert pc.net_name(TrainConfig()) == "dropout 0.5"
     assert pc.net_name(TrainConfig(drop_prob1=0.2, drop_prob2=0.5)) == "dropout 0.2/0.5"
     assert pc.net_name(TrainConfig().with_dropout(0.0)) == "no dropout"
-
-
-def test_status_lines_follow_the_job():
-    job = SimpleNamespace(status="queued", position=2, events=[], eta=None, message="", config=PredictConfig())
-    assert pc.status_text("dropout 0.5", job) == "The net with dropout 0.5: waiting, place 2 in the queue"
-    job.status, job.eta, job.events = "running", None, [{"kind": "start"}]
-    assert pc.status_text("dropout 0.5", job) == "The net with dropout 0.5: starting"
-    job.eta = 12.0
-    job.events.append({"kind": "batch", "step": 700, "epoch": 2.3, "phase": "train"})
-    assert pc.status_text("dropout 0.5", job) == "The net with dropout 0.5: training, epoch 3 of 5, about 12 s left"
-    job.events.append({"kind": "batch", "step": 1600, "phase": "predict"})
-    assert pc.status_text("dropout 0.5", job).endswith("sampling thinned nets, about 12 s left")
-    job.status, job.message = "stopped", "Stopped: nobody was watching it."
-    assert pc.status_text("no dropout", job) == "The net with no dropout: stopped — Stopped: nobody was watching it."
 
 
 def test_the_averaging_sentence_gives_the_numbers():
@@ -134,7 +120,8 @@ def test_charts_build_valid_specs():
     assert '"facet"' in spec(pc.activation_chart(pc.activation_frame([("dropout 0.5", NET)]), ["dropout 0.5"]))
 
 
-def test_the_lesson_modules_load_neither_streamlit_nor_mxnet():
-    code = ("import sys, core.predict, core.predict_charts; "
+def test_what_the_pages_import_loads_neither_streamlit_nor_mxnet():
+    code = ("import sys, core.config, core.views.predict_charts, core.views.status, core.lessons.measures, "
+            "core.lessons.drawing, core.lessons.memorize, core.views.source; "
             "assert 'streamlit' not in sys.modules and 'mxnet' not in sys.modules, 'imported too much'")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)

@@ -70,8 +70,9 @@ def student(code, name, acc, best):
     at.number_input(key="guess_acc").set_value(acc)
     at.selectbox(key="guess_best").set_value(best)
     at.button(key="guess_save").click().run()
-    assert not at.exception and any("Guess saved" in s.value for s in at.success)
-    assert not at.button(key="train").disabled
+    said = [e.value for kind in ("success", "warning", "error", "caption") for e in getattr(at, kind)]
+    assert not at.exception and any("Guess saved" in s.value for s in at.success), (at.exception, said)
+    assert not at.button(key="train").disabled, said
     at.button(key="train").click().run()
     assert any("will be recorded" in i.value or "it is recorded" in i.value for i in at.info), [i.value for i in at.info]
     return at
@@ -99,13 +100,14 @@ def test_twelve_students_guess_then_train_and_the_reveal_shows_guess_against_out
         student(code, f"s{i}", 80 + i, (0.0, 0.5, 0.9)[i % 3])
     deadline = time.monotonic() + 120
     while len(app_board.runs(code)) < 12:
-        assert time.monotonic() < deadline, "the runs did not land"
+        assert time.monotonic() < deadline, f"{len(app_board.runs(code))} of 12 runs landed; " \
+            f"registrations {app_board.registration_outcomes(code)}"
         time.sleep(0.5)
     class_ui.class_view.clear()
     board = open_board(code, teacher=True)
     assert not board.exception
     metrics = {m.label: m.value for m in board.metric}
-    assert metrics["Guesses"] == "12" and metrics["Runs finished"] == "12"
+    assert metrics.get("Guesses") == "12" and metrics.get("Runs finished") == "12", (metrics, words(board))
     assert "12 students have guessed" in words(board) and "hidden until the teacher presses" in words(board)
     assert len(board.get("vega_lite_chart")) == 2  # the class's expectation only: no results yet
     board.button(key="reveal").click().run()

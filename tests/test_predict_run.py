@@ -7,9 +7,12 @@ from dataclasses import replace
 
 import pytest
 
-from core import predict
 from core.config import TrainConfig
-from core.predict import PredictConfig
+from core.config import PredictConfig
+from core.lessons import prediction
+from core import predict as predict_cli
+from core import netcache
+from core import config
 from tests.conftest import ROOT
 
 TINY = TrainConfig(epochs=10, train_size=1000, eval_size=200, eval_every=5, lr=0.01)  # ~85% in ~2 s
@@ -22,21 +25,21 @@ def cache_folder(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         folder = tmp_path_factory.mktemp("nets")
         mp.setenv("DROPOUT_NET_CACHE", str(folder))
-        predict._NETS.clear()
-        predict._FIGURES.clear()
+        netcache._NETS.clear()
+        netcache._FIGURES.clear()
         yield folder
 
 
 def forget_in_memory():
     """Forget what this process keeps, as a fresh worker would start (the cache folder stays)."""
-    predict._NETS.clear()
-    predict._FIGURES.clear()
+    netcache._NETS.clear()
+    netcache._FIGURES.clear()
 
 
 @pytest.fixture(scope="module")
 def first(cache_folder, mnist):
     """The events of the first request on the tiny net: it trains the net."""
-    return list(predict.run(TASK, mnist))
+    return list(prediction.run(TASK, mnist))
 
 
 def of_kind(events, kind):
@@ -66,7 +69,7 @@ def test_a_request_trains_then_reports_every_figure(first):
     assert [e["layer"] for e in layers] == [1, 2]
     assert all(0 < e["zero_fraction"] < 1 and e["mean_activation"] > 0 for e in layers)
     weights = of_kind(events, "weights")[0]
-    assert len(weights["images"]) == len(weights["change_images"]) == predict.UNITS_SHOWN
+    assert len(weights["images"]) == len(weights["change_images"]) == config.UNITS_SHOWN
     assert all(len(img) == 784 and 0 <= min(img) and max(img) <= 255 for img in weights["images"])
     table = of_kind(events, "test_images")[0]
     assert len(table["index"]) == len(table["mc_entropy"]) == 300
@@ -74,7 +77,7 @@ def test_a_request_trains_then_reports_every_figure(first):
 
 def test_single_images_carry_their_sampled_predictions(first, mnist):
     images = of_kind(first, "image")
-    assert [e["role"] for e in images] == ["digit", "rotated", "rotated"] + ["ambiguous"] * predict.AMBIGUOUS
+    assert [e["role"] for e in images] == ["digit", "rotated", "rotated"] + ["ambiguous"] * prediction.AMBIGUOUS
     digit, upright, turned = images[:3]
     assert digit["index"] == 2 and digit["label"] == 1 and [upright["angle"], turned["angle"]] == [0, 90]
     assert upright["pixels"] == digit["pixels"] == mnist.test_X[2].tolist()
@@ -84,31 +87,31 @@ def test_single_images_carry_their_sampled_predictions(first, mnist):
         assert 0 <= e["mc_entropy"] <= 2.31 and 0 <= e["full_entropy"] <= 2.31
     table = of_kind(first, "test_images")[0]
     ranked = sorted(zip(table["mc_entropy"], table["index"]), reverse=True)
-    assert {e["index"] for e in images[3:]} == {i for _, i in ranked[:predict.AMBIGUOUS]}  # the least sure ones
+    assert {e["index"] for e in images[3:]} == {i for _, i in ranked[:prediction.AMBIGUOUS]}  # the least sure ones
 
 
 def test_a_second_request_on_the_same_net_does_not_retrain(first, mnist):
-    second = list(predict.run(replace(TASK, digit=7), mnist))
+    second = list(prediction.run(replace(TASK, digit=7), mnist))
     assert second[0] == {"kind": "start", "total_batches": 1, "cached": True}
     assert not of_kind(second, "epoch")
     assert of_kind(second, "averaging") == of_kind(first, "averaging")
     assert of_kind(second, "image")[0]["index"] == 7
     forget_in_memory()  # a fresh worker: the net and the figures come from the cache folder
-    third = list(predict.run(replace(TASK, digit=7), mnist))
+    third = list(prediction.run(replace(TASK, digit=7), mnist))
     assert third[0] == {"kind": "start", "total_batches": 1, "cached": True}
     assert numbers(third) == numbers(second)
     forget_in_memory()
-    os.remove(predict.figures_path(TASK))  # figures lost: sampled again from the kept net, with the same numbers
-    fourth = list(predict.run(TASK, mnist))
+    os.remove(netcache.figures_path(TASK))  # figures lost: sampled again from the kept net, with the same numbers
+    fourth = list(prediction.run(TASK, mnist))
     assert fourth[0]["cached"] and fourth[0]["total_batches"] > 1 and not of_kind(fourth, "epoch")
     assert numbers(fourth) == numbers(first)  # seeded: the same numbers, however the net was obtained
 
 
 def test_the_twin_without_dropout_has_no_spread(cache_folder, mnist):
     twin = TINY.with_dropout(0.0)
-    from core.model import init_params
-    predict.keep_net(twin, init_params(twin.seed))  # untrained will do: no dropout means no spread, trained or not
-    events = list(predict.run(replace(TASK, train=twin), mnist))
+    from core.nn.model import init_params
+    netcache.keep_net(twin, init_params(twin.seed))  # untrained will do: no dropout means no spread, trained or not
+    events = list(prediction.run(replace(TASK, train=twin), mnist))
     for e in of_kind(events, "averaging"):
         assert e["mc_test_accs"] == [e["full_test_acc"]] * 2
     for e in of_kind(events, "image"):
@@ -118,13 +121,13 @@ def test_the_twin_without_dropout_has_no_spread(cache_folder, mnist):
 
 def test_a_stop_ends_the_job_while_training_or_sampling(cache_folder, mnist):
     other = replace(TASK, train=replace(TINY, seed=2))
-    events = list(predict.run(other, mnist, should_stop=lambda: True))
+    events = list(prediction.run(other, mnist, should_stop=lambda: True))
     assert events[-1] == {"kind": "done", "status": "stopped", "message": "Stopped on request."}
-    assert predict.kept_net(other.train) is None  # a stopped training keeps nothing
-    from core.model import init_params
-    predict.keep_net(other.train, init_params(2))  # an untrained net of the right shape: the stop lands in sampling
+    assert netcache.kept_net(other.train) is None  # a stopped training keeps nothing
+    from core.nn.model import init_params
+    netcache.keep_net(other.train, init_params(2))  # an untrained net of the right shape: the stop lands in sampling
     calls = []
-    events = list(predict.run(other, mnist, should_stop=lambda: calls.append(1) or len(calls) > 3))
+    events = list(prediction.run(other, mnist, should_stop=lambda: calls.append(1) or len(calls) > 3))
     assert events[0]["cached"] and events[-1]["status"] == "stopped"
     assert not of_kind(events, "averaging") and of_kind(events, "batch")
 
@@ -149,7 +152,7 @@ def test_the_command_line_prints_one_line_per_T_and_per_layer(first, cache_folde
 
 
 def test_the_command_line_prints_text_without_jsonl(first, capsys):
-    assert predict.main([*TINY_FLAGS, "--samples", "1", "--repeats", "1", "--test-size", "300"]) == 0
+    assert predict_cli.main([*TINY_FLAGS, "--samples", "1", "--repeats", "1", "--test-size", "300"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("T = 1: average of T thinned nets ") and "full net" in out[0]
     assert out[1].startswith("Hidden layer 1: mean activation ") and len(out) == 3
@@ -160,7 +163,7 @@ def test_the_command_line_prints_text_without_jsonl(first, capsys):
                                   ["--samples", "1000", "--repeats", "20"]])
 def test_bad_flags_exit_2_with_one_line(args, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        predict.parse_args(args)
+        predict_cli.parse_args(args)
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("python -m core.predict: error: ")

@@ -4,7 +4,7 @@ from dataclasses import replace
 import pytest
 
 from core.config import TrainConfig
-from core.predict import PredictConfig
+from core.config import PredictConfig
 from core.runner import Runner
 from tests.jobs import wait
 

@@ -15,7 +15,7 @@ import pytest
 from core.config import TrainConfig
 from core.runner import Runner
 from core.runner.worker import NICENESS
-from core.train import train
+from core.nn.train import train
 from tests.jobs import wait
 
 TINY = dict(train_size=500, eval_size=500, lr=0.005)

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from core.config import TrainConfig
-from core.train import train
+from core.nn.train import train
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SMALL = TrainConfig(epochs=3, train_size=2000, lr=0.01, eval_size=1000)
@@ -95,17 +95,17 @@ def test_the_lessons_run_reproduces_its_table(mnist):
 
 def test_scaling_once_or_per_batch_gives_the_same_run(mnist, monkeypatch):
     """Small sets are scaled to float32 once per run, large ones per batch in the graph: same numbers."""
-    import core.train
+    import core.nn.train
     cfg = TrainConfig(epochs=2, train_size=1000, eval_size=500)
     once = numbers(train(cfg, mnist))
-    monkeypatch.setattr(core.train, "FLOAT_IMAGES", 0)  # every set stays uint8 pixels
+    monkeypatch.setattr(core.nn.train, "FLOAT_IMAGES", 0)  # every set stays uint8 pixels
     assert numbers(train(cfg, mnist)) == once
 
 
 def test_compiled_accuracy_equals_the_plain_count(mnist):
     """The trainer's compiled counts (in batches, any batch size) against Predict and a plain comparison."""
-    from core.model import Predict, TrainLoss
-    from core.train import Accuracies, evaluate_accuracy, prepare
+    from core.nn.model import Predict, TrainLoss
+    from core.nn.train import Accuracies, evaluate_accuracy, prepare
     trained, cfg = [], TrainConfig(epochs=1, train_size=1000, eval_size=700)
     last = epochs_of(train(cfg, mnist, trained=trained))[-1]
     _, _, sets = prepare(cfg, mnist)

@@ -9,19 +9,15 @@
 The database is the app's: CLASSBOARD_URL, else `[connections.classboard] url` in .streamlit/secrets.toml,
 else classboard.sqlite3 beside the app; --url overrides all three. Bad input: one line on stderr, exit 2.
 """
-import argparse
+
 import dataclasses
 import os
 import sys
 
 from core.classboard.experiment import VARIES, Setup, parse_values
+from core.cli import OneLineParser
 from core.classboard.names import BadCode, clean_code
 from core.classboard.store import PROJECT_ROOT, Board, BoardUnavailable, ClassExists, UnknownClass, resolve_url
-
-
-class OneLineParser(argparse.ArgumentParser):
-    def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def secrets_url(path=os.path.join(PROJECT_ROOT, ".streamlit", "secrets.toml")):

@@ -28,6 +28,7 @@ from core.classboard.names import SERVER
 from core.classboard.spool import Spool
 from core.classboard.store import CONFIG_COLUMNS, BoardUnavailable, UnknownClass
 from core.config import TrainConfig
+from core.status import Status
 
 PER_MINUTE = 20  # recorded runs a student may start per minute
 MAX_PENDING = 5000  # rows kept in memory when even the spool cannot be written
@@ -103,7 +104,7 @@ class Recorder:
             if student != SERVER and not self._allow([("student", code, student), ("session", code, token)]):
                 return False, (f"Not recorded: at most {self.per_minute} runs a minute count for one student. "
                                "Wait a moment and train again.")
-        if job.finished and job.status != "finished":
+        if job.finished and job.status != Status.FINISHED:
             return False, f"Not recorded: this run ended as '{job.status}'."
         entry = Entry(uuid.uuid4().hex, code, student, token)
         where, guess = self._store_registration(entry, job.config)
@@ -209,7 +210,7 @@ class Recorder:
             self._ended(job, entries)
 
     def _ended(self, job, entries):
-        if job.status == "finished":
+        if job.status == Status.FINISHED:
             self._queue_rows(job, entries)
         else:
             self._inbox.put([("close", e.key, f"ended as {job.status}") for e in entries])

@@ -8,5 +8,6 @@
     ray_backend.py  the backend for more than one machine (RUNNER_ADDRESS=ray or ray://host:port)
 """
 from core.runner.jobs import DIVERGED, ENDED, FAILED, FINISHED, QUEUED, RUNNING, STOPPED, Job, Runner
+from core.status import Status
 
-__all__ = ["Runner", "Job", "QUEUED", "RUNNING", "FINISHED", "STOPPED", "FAILED", "DIVERGED", "ENDED"]
+__all__ = ["Runner", "Job", "Status", "QUEUED", "RUNNING", "FINISHED", "STOPPED", "FAILED", "DIVERGED", "ENDED"]

@@ -27,9 +27,10 @@ import weakref
 from collections import OrderedDict, deque
 
 from core.runner import tasks
+from core.status import ENDED, Status
 
-QUEUED, RUNNING, FINISHED, STOPPED, FAILED, DIVERGED = "queued", "running", "finished", "stopped", "failed", "diverged"
-ENDED = (FINISHED, STOPPED, FAILED, DIVERGED)
+QUEUED, RUNNING, FINISHED, STOPPED, FAILED, DIVERGED = (Status.QUEUED, Status.RUNNING, Status.FINISHED, Status.STOPPED,
+                                                       Status.FAILED, Status.DIVERGED)
 
 __all__ = ["Job", "Runner", "make_backend", "find"]
 
@@ -333,7 +334,8 @@ class Runner:
             job.steps_done = event["step"]
             job.first_point.set()
         elif event["kind"] == "done":
-            self._end(job, event["status"], job.halt_message if event["status"] == STOPPED else event["message"])
+            status = Status(event["status"])
+            self._end(job, status, job.halt_message if status == STOPPED else event["message"])
             for w in self._workers:
                 if w.job is job:
                     w.job, w.stop_requested = None, None

@@ -82,7 +82,7 @@ def first_line(err):
 
 def load_mnist():
     """MNIST, loaded in a Ray worker; its result stays in the object store for every actor."""
-    from core.data import load_mnist as load
+    from core.nn.data import load_mnist as load
     return load()
 
 

@@ -8,8 +8,8 @@ import dataclasses
 import importlib
 
 KINDS = {
-    "train": ("core.config:TrainConfig", "core.train:train"),
-    "predict": ("core.predict:PredictConfig", "core.predict:run"),
+    "train": ("core.config:TrainConfig", "core.nn.train:train"),
+    "predict": ("core.config:PredictConfig", "core.lessons.prediction:run"),
 }
 
 

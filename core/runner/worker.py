@@ -14,6 +14,8 @@ import sys
 import threading
 import time
 
+from core.status import Status
+
 
 NICENESS = 10  # Ray actors, and local workers where SCHED_IDLE is refused: training mostly yields the CPU
 THREAD_VARS = ("OMP_NUM_THREADS", "MXNET_CPU_WORKER_NTHREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
@@ -68,7 +70,7 @@ def main(threads):
 
 def _load_mnist():
     """MNIST from this project's data files (core.data loads numpy, so not at import time)."""
-    from core.data import load_mnist
+    from core.nn.data import load_mnist
     return load_mnist()
 
 
@@ -89,7 +91,7 @@ def serve(load, jobs, stopped, closed, emit, describe=str):
 def warm_up(mnist):
     """A tiny run, so MXNet's first graph and kernels are built before a student waits."""
     from core.config import TrainConfig
-    from core.train import train
+    from core.nn.train import train
     for _ in train(TrainConfig(epochs=1, train_size=200, eval_size=200), mnist):
         pass
 
@@ -104,9 +106,9 @@ def run_job(job_id, message, mnist, emit, should_stop):
             emit(job_id, event)
             ended = event["kind"] == "done"
         if not ended:  # a task must end its stream; otherwise its slot would wait for it forever
-            emit(job_id, {"kind": "done", "status": "failed", "message": "The run ended without a result."})
+            emit(job_id, {"kind": "done", "status": Status.FAILED, "message": "The run ended without a result."})
     except Exception as err:  # noqa: BLE001 - a failed job, not a dead worker
-        emit(job_id, {"kind": "done", "status": "failed", "message": f"The run failed: {err}"})
+        emit(job_id, {"kind": "done", "status": Status.FAILED, "message": f"The run failed: {err}"})
     gc.collect()  # gluon blocks hold reference cycles; free the finished run's arrays now
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ is true once the job has ended and the client has every row. An answer holds at 
 """
 import math
 
+from core.status import Status
 from core.views import status
 
 MAX_EVENTS = 2000  # events per answer; a training run has about 1,000 loss points in all
@@ -34,7 +35,7 @@ def progress(job, since=0):
                 if e["kind"] == "epoch"]
     after = start + len(new)
     return {"status": job.status, "ended": ended and after == total, "next": after, "more": after < total,
-            "progress": _number(1.0 if job.status == "finished" else job.progress, 4),
+            "progress": _number(1.0 if job.status == Status.FINISHED else job.progress, 4),
             "text": status.line(job), "loss": loss, "accuracy": accuracy}
 
 

@@ -1,10 +1,12 @@
-"""One line on where a job stands, shared by the pages and the live route (no Streamlit here).
+"""Where a job stands, in words, shared by the pages and the live route (no Streamlit here).
 
-    line(job)  ->  'epoch 3 of 10, about 12 s left'  |  'waiting for a free worker: place 2 in the queue'
+    line(job)         ->  'epoch 3 of 10, about 12 s left'  |  'waiting for a free worker: place 2 in the queue'
+    named(name, job)  ->  'random labels, dropout 0.5: stopped — Stopped on request.'
 """
 import time
 
-from core.runner import QUEUED, RUNNING
+from core.lessons import memorize
+from core.status import Status
 
 
 def duration(seconds):
@@ -18,7 +20,7 @@ def duration(seconds):
 
 def starts_in(job):
     """', starts in about 1 min 40 s' while the runner can estimate a queued job's start, else ''."""
-    if job.status != QUEUED or job.starts_at is None:
+    if job.status != Status.QUEUED or job.starts_at is None:
         return ""
     return f", starts in about {duration(job.starts_at - time.monotonic())}"
 
@@ -39,10 +41,10 @@ def _last_batch(job):
 
 def line(job):
     """Where the job stands, in a few words: waiting, its progress and time left, or how it ended."""
-    if job.status == QUEUED:
+    if job.status == Status.QUEUED:
         return f"waiting for a free worker: place {job.position} in the queue{starts_in(job)}"
-    if job.status != RUNNING:
-        return job.status if job.status == "finished" else f"{job.status}: {job.message}"
+    if job.status != Status.RUNNING:
+        return str(job.status) if job.status == Status.FINISHED else f"{job.status} — {job.message}"
     train = getattr(job.config, "train", None)  # a prediction job trains its net first, then samples
     if train is None:
         return f"epoch {current_epoch(job, job.config.epochs)} of {job.config.epochs}{time_left(job)}"
@@ -58,3 +60,10 @@ def line(job):
 def named(name, job):
     """'name: line', e.g. 'random labels, dropout 0.5: epoch 40 of 300, about 20 s left'."""
     return f"{name}: {line(job)}"
+
+
+def final_line(name, job):
+    """Lesson 3's finished run in words (its numbers and what they mean), or how it ended."""
+    if job.status == Status.FINISHED:
+        return memorize.sentence(memorize.summary(job.config, job.events))
+    return named(name, job)

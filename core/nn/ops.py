@@ -6,7 +6,7 @@ graph. Read them as NDArray code. The trainer runs these functions compiled (cor
 one cached graph for the net and its loss, one for the SGD step of every parameter.
 """
 from core.config import check
-from core.mx import nd
+from core.nn.mx import nd
 
 
 def relu(X, F=nd):

@@ -6,8 +6,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.memorize import time_left, waiting_or_ended
-from core.predict import SAMPLES, entropy
+from core.config import SAMPLES
+from core.lessons.measures import entropy
 
 NET_COLORS = ("#2b7bba", "#e6550d")  # the net with dropout, its twin without
 PERCENT = alt.Axis(format="%")
@@ -34,21 +34,6 @@ def net_name(cfg):
     """'dropout 0.5', 'dropout 0.5/0.2' or 'no dropout' for a TrainConfig."""
     p1, p2 = cfg.drop_probs
     return "no dropout" if not (p1 or p2) else f"dropout {p1:g}" if p1 == p2 else f"dropout {p1:g}/{p2:g}"
-
-
-def status_text(name, job):
-    """A progress line for one prediction job: waiting, training (epoch), sampling, or how it ended."""
-    line = waiting_or_ended(f"The net with {name}", job)  # word for word as core.memorize's lines
-    if line:
-        return line
-    last = next((e for e in reversed(job.events) if e["kind"] == "batch"), None)
-    eta = time_left(job)
-    if last is None:
-        return f"The net with {name}: starting"
-    if last.get("phase") == "train":
-        epochs = job.config.train.epochs
-        return f"The net with {name}: training, epoch {min(int(last['epoch']) + 1, epochs)} of {epochs}{eta}"
-    return f"The net with {name}: sampling thinned nets{eta}"
 
 
 def averaging_sentence(events, twin_name=None, twin_events=()):
@@ -266,7 +251,7 @@ def activation_chart(df, nets):
 def drawn_frame(names, answers, images):
     """Votes and full-net probabilities per image, net and class, tidy: image, net, class, votes, share, full.
 
-    answers: per net, {image key: answer} (core.predict.drawing_answers); images: [(key, title)].
+    answers: per net, {image key: answer} (core.lessons.prediction.drawing_answers); images: [(key, title)].
     """
     rows = []
     for name, answer in zip(names, answers):

@@ -9,9 +9,9 @@ import inspect
 import numpy as np
 import pandas as pd
 
-from core import ops
-from core.ops import keep_scale
-from core.mx import mx, nd
+from core.nn import ops
+from core.nn.ops import keep_scale
+from core.nn.mx import mx, nd
 
 # K = 1, 2, 3, 4, 6, 8, ..., 4096: about two points per doubling, even on a log axis.
 K_GRID = tuple(int(k) for k in np.unique(np.round(2 ** np.arange(0, 12.5, 0.5))))

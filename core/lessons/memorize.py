@@ -1,6 +1,7 @@
 """Lesson 3's bookkeeping: which runs show memorisation, and what their events say.
 
-Pure functions over TrainConfig and event lists (no Streamlit, no MXNet), so a test can check them:
+Pure functions over TrainConfig and event lists (no Streamlit, no MXNet), so a test can check them
+(how a run stands, in words, is core.views.status):
 
     runs = contrast_configs({"label_noise": 1.0, "drop_prob": 0.5, "train_size": 1000, "epochs": 300})
     # {'true labels, no dropout': TrainConfig(...), ..., 'random labels, dropout 0.5': TrainConfig(...)}
@@ -107,41 +108,6 @@ def sentence(s):
     return (f"{s['run'][0].upper()}{s['run'][1:]}: train {s['train_acc']:.1%}, test {s['test_acc']:.1%} "
             f"(gap {round(100 * (s['train_acc'] - s['test_acc'])) + 0} points) — "
             f"{verdict(s['train_acc'], s['test_acc'])}; {fit}.")
-
-
-def waiting_or_ended(name, job):
-    """The progress line of a job waiting in the queue or ended (None while it runs); lesson 4's lines use it too."""
-    if job.status == "queued":
-        return f"{name}: waiting, place {job.position} in the queue"
-    if job.status == "running":
-        return None
-    return f"{name}: {job.status}" + ("" if job.status == "finished" else f" — {job.message}")
-
-
-def time_left(job):
-    """', about 12 s left' while the runner can estimate it, else ''."""
-    return f", about {job.eta:.0f} s left" if job.eta is not None else ""
-
-
-def status_text(name, job):
-    """A progress line for one job: waiting in the queue, epoch and time left, or how it ended."""
-    line = waiting_or_ended(name, job)
-    return line or f"{name}: epoch {len(job.of_kind('epoch'))} of {job.config.epochs}{time_left(job)}"
-
-
-def final_line(name, job):
-    """The finished run's numbers in words, or how it ended if it did not finish."""
-    return sentence(summary(job.config, job.events)) if job.status == "finished" else status_text(name, job)
-
-
-def sweep_progress(jobs):
-    """(fraction done, text) for a batch of jobs, with the queue place of the next one waiting."""
-    done = sum(j.finished for j in jobs)
-    waiting = [j.position for j in jobs if j.status == "queued"]
-    text = f"Sweep: {done} of {len(jobs)} runs done, {sum(j.status == 'running' for j in jobs)} running"
-    if waiting:
-        text += f", {len(waiting)} waiting (the next at place {min(waiting)} in the queue)"
-    return sum(1.0 if j.finished else j.progress for j in jobs) / len(jobs), text
 
 
 def sweep_frame(summaries):

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DATA_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "data", "mnist")
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DATA_DIR = os.path.join(PROJECT_ROOT, "data", "mnist")
 
 # The SHA-1 digests MXNet's gluon MNIST reader checks (also in data/mnist/SHA1SUMS).
 MNIST_FILES = {
@@ -59,7 +60,7 @@ def load_mnist(root=None):
     """Both MNIST sets, read by MXNet's gluon reader after our own SHA-1 check (so it never downloads)."""
     root = root or DATA_DIR
     check_files(root)
-    from core.mx import gluon  # imported late: checking files needs no MXNet
+    from core.nn.mx import gluon  # imported late: checking files needs no MXNet
 
     sets = [gluon.data.vision.MNIST(root=root, train=train) for train in (True, False)]
     arrays = []

@@ -12,7 +12,7 @@ import json
 import altair as alt
 import pandas as pd
 
-from core.charts import LIVE, spec_without_data
+from core.views.charts import LIVE, spec_without_data
 from core.classboard.experiment import NO_DROPOUT, WITH_DROPOUT
 from core.config import TrainConfig
 PERCENT = ".3~%"  # 0.955 -> 95.5%, 0.9 -> 90%

@@ -4,8 +4,8 @@ The trainer runs the lesson's from-scratch ops compiled: each class below traces
 into a cached graph with its memory planned once (static_alloc), so a training step is three calls into
 MXNet (forward, backward, update) instead of one per op.
 """
-from core.mx import gluon, mx, nd
-from core.ops import dropout, relu, sgd_step, softmax_cross_entropy
+from core.nn.mx import gluon, mx, nd
+from core.nn.ops import dropout, relu, sgd_step, softmax_cross_entropy
 
 STATIC = {"static_alloc": True, "static_shape": True}  # plan each graph's memory once, reuse it every call
 NUM_INPUTS = 784

@@ -31,10 +31,10 @@ LESSON3 = TrainConfig(train_size=1000, label_noise=1.0, epochs=400, drop_prob1=0
 
 def lesson_style(cfg, epochs):
     """The lesson's loop, written fresh: per-sample transform, dot layout, host sync every batch."""
-    from core.data import DATA_DIR
-    from core.model import layer_shapes
-    from core.mx import autograd, gluon, mx, nd
-    from core.ops import dropout, relu, softmax_cross_entropy
+    from core.nn.data import DATA_DIR
+    from core.nn.model import layer_shapes
+    from core.nn.mx import autograd, gluon, mx, nd
+    from core.nn.ops import dropout, relu, softmax_cross_entropy
 
     to_float = lambda data, label: (data.astype("float32") / 255, label.astype("float32"))  # noqa: E731
     train_data = gluon.data.DataLoader(gluon.data.vision.MNIST(root=DATA_DIR, train=True, transform=to_float),
@@ -80,7 +80,7 @@ def lesson_style(cfg, epochs):
 
 def project_epochs(cfg, mnist):
     """This project's trainer, one (seconds, test accuracy) per epoch, as the events report them."""
-    from core.train import train
+    from core.nn.train import train
 
     for event in train(cfg, mnist):
         if event["kind"] == "epoch":
@@ -165,7 +165,7 @@ def pytorch_lesson3():
     import numpy as np
     import torch
 
-    from core.data import noisy_labels, subset
+    from core.nn.data import noisy_labels, subset
 
     cfg = LESSON3
     train_X, train_y, test_X, test_y = _read_mnist_files()
@@ -189,7 +189,7 @@ def _read_mnist_files():
 
     import numpy as np
 
-    from core.data import DATA_DIR, check_files
+    from core.nn.data import DATA_DIR, check_files
 
     check_files()
 
@@ -238,7 +238,7 @@ def main(argv=None):
 
 def lesson_table(args, torch_name):
     """Print the lesson's run, seconds per epoch; return the project / PyTorch ratio (None without torch)."""
-    from core.data import load_mnist
+    from core.nn.data import load_mnist
 
     cfg, mnist = TrainConfig(epochs=args.epochs), load_mnist()
     runs = {"project trainer": project_epochs(cfg, mnist)}
