@@ -32,7 +32,7 @@ def create_ui():
         code = st.text_input("Class code (optional; 3-12 letters or digits)", key="new_code")
         pressed = st.form_submit_button("Start the class", key="new_start", type="primary",
                                         icon=":material/play_arrow:")
-    st.caption("The default is measured: 6,000 images x 50 epochs at lr 0.005 overfits without dropout, so the sweep "
+    st.caption("The default experiment, 6,000 images x 50 epochs at lr 0.005, overfits without dropout, so the sweep "
                "shows dropout's effect; accuracy is checked every 5th epoch and at the last, which gives the same final "
                "numbers for less work.")
     if pressed:

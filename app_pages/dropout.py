@@ -62,7 +62,7 @@ def light_table(container, M):
     cost about a third of every page load in a class's browser, so the page shows plain tables and draws the
     editor and the source only when asked.
     """
-    # Strings in an Arrow table: a pandas Styler (for the %g) cost ~12 ms of every rerun, this ~1 ms.
+    # Strings in an Arrow table: a pandas Styler for the %g would cost more than the rest of a slider move.
     container.table(pa.table({str(j): [f"{v:g}" for v in M[:, j]] for j in range(M.shape[1])}))
 
 

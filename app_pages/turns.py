@@ -27,6 +27,12 @@ class Turns:
         self._waiting = tuple(collections.deque() for _ in (PAGE, BULK, REDRAW))  # by urgency, oldest first
         self._depth = threading.local()
 
+    def waiting(self, urgency=None):
+        """How many scripts wait for a turn (of one urgency, or in all)."""
+        with self._lock:
+            lines = self._waiting if urgency is None else self._waiting[urgency:urgency + 1]
+            return sum(len(line) for line in lines)
+
     def _acquire(self, urgency, first=False):
         with self._lock:
             if self._free and not any(self._waiting[:urgency + 1]):

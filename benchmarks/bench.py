@@ -1,18 +1,21 @@
-"""The trainer against the lesson's own loop and a plain PyTorch loop, on both lessons' runs: python -m core.bench
+"""This project's trainer against a plain PyTorch loop, each in a process of its own: python -m benchmarks.bench
 
-1. The lesson's run (full MNIST, 784-256-128-10, batch 64, dropout 0.5, full train and test accuracy every epoch),
-   seconds per epoch measured in this process: the lesson's own loop style (a gluon DataLoader over a per-sample
-   transform, imperative ops), this project's trainer (core.train.train, as the app runs it) and the same MLP in
-   PyTorch on the CPU. The project's and PyTorch's epochs alternate, so both see the same load on the machine.
-2. Lesson 3's run (1,000 images, every label random, 400 epochs, no dropout, accuracy on the 1,000 training and
-   10,000 test images every epoch), each as a whole process from start to end, alternating:
-   ``python -m core.train --train-size 1000 --label-noise 1 --epochs 400 --drop-prob 0`` against the same run
-   written plainly in PyTorch (``python -m core.bench --pytorch-lesson3``, which never loads MXNet).
+Two workloads, each run as whole processes taking turns (project, PyTorch, project, PyTorch, ...), so both meet
+the same phases of a shared machine and never share a process (two OpenMP runtimes in one process slow both):
+1. The lesson's run: full MNIST, 784-256-128-10, batch 64, dropout 0.5, lr 0.001 on the summed loss, accuracy on
+   all 60,000 training and 10,000 test images after every epoch. Seconds per epoch as each process reports them
+   (python -m core.train --jsonl for the project), median over every epoch of every run.
+2. Lesson 3's run: 1,000 images with random labels, 400 epochs, no dropout, accuracy on the 1,000 training and
+   10,000 test images every epoch. Seconds of the whole process, median over the runs.
 
-PyTorch is not a project requirement; without it only the project's figures are printed. Medians and ratios are
-printed; the machine may be shared, so compare the ratios of one run rather than absolute times.
+The PyTorch peer is the plain loop a PyTorch user would write for the same MLP, initialisation and summed loss:
+nn.Linear, nn.Dropout and SGD, the images converted to float tensors once, the loss read back once an epoch.
+With --lesson-style, the lesson's own loop style (a gluon DataLoader over a per-sample transform, imperative ops)
+is timed too, for one epoch. PyTorch is not a project requirement (pip install torch==2.13.0 adds it). The
+machine may be shared: compare the ratios of one run rather than absolute times.
 """
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -20,17 +23,61 @@ import sys
 import time
 
 from core.config import TrainConfig
-from core.runner.capacity import available_cores
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LESSON3_FLAGS = ["--train-size", "1000", "--label-noise", "1", "--epochs", "400", "--drop-prob", "0"]
 LESSON3 = TrainConfig(train_size=1000, label_noise=1.0, epochs=400, drop_prob1=0.0, drop_prob2=0.0)
 
 
-# ---- the lesson's run, in this process --------------------------------------------------------------------------
+# ---- the peers, each run as `python -m benchmarks.bench --peer NAME` ---------------------------------------------
 
-def lesson_style(cfg, epochs):
-    """The lesson's loop, written fresh: per-sample transform, dot layout, host sync every batch."""
+def pytorch(cfg):
+    """The plain PyTorch loop: prints one JSON line per epoch (epoch, seconds, train_acc, test_acc, loss)."""
+    import numpy as np
+    import torch
+    from torch import nn
+
+    from core.nn.data import load_mnist, noisy_labels, subset
+
+    mnist = load_mnist()
+    X, y = subset(mnist.train_X, mnist.train_y, cfg.train_size, cfg.seed)
+    if cfg.label_noise:
+        y = noisy_labels(y, cfg.label_noise, cfg.seed + 1)
+    X, y = torch.from_numpy(X).float() / 255, torch.from_numpy(y.astype(np.int64))  # floats once
+    test_X, test_y = torch.from_numpy(mnist.test_X).float() / 255, torch.from_numpy(mnist.test_y.astype(np.int64))
+    torch.manual_seed(cfg.seed)
+    model = nn.Sequential(nn.Linear(784, cfg.hidden1), nn.ReLU(), nn.Dropout(cfg.drop_prob1),
+                          nn.Linear(cfg.hidden1, cfg.hidden2), nn.ReLU(), nn.Dropout(cfg.drop_prob2),
+                          nn.Linear(cfg.hidden2, 10))
+    for p in model.parameters():
+        nn.init.normal_(p, std=0.01)
+    opt, loss_fn = torch.optim.SGD(model.parameters(), lr=cfg.lr), nn.CrossEntropyLoss(reduction="sum")
+
+    def accuracy(images, labels):
+        model.eval()
+        with torch.no_grad():
+            hits = sum((model(images[i:i + 10_000]).argmax(1) == labels[i:i + 10_000]).sum().item()
+                       for i in range(0, len(labels), 10_000))
+        model.train()
+        return hits / len(labels)
+
+    for epoch in range(cfg.epochs):
+        start = time.perf_counter()
+        order = torch.randperm(len(y))
+        Xs, ys, losses = X[order], y[order], []
+        for i in range(0, len(ys), cfg.batch_size):
+            loss = loss_fn(model(Xs[i:i + cfg.batch_size]), ys[i:i + cfg.batch_size])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.detach())
+        train_acc, test_acc = accuracy(X, y), accuracy(test_X, test_y)
+        print(json.dumps({"epoch": epoch, "seconds": time.perf_counter() - start, "train_acc": train_acc,
+                          "test_acc": test_acc, "loss": float(torch.stack(losses).sum()) / len(ys)}), flush=True)
+
+
+def lesson_style(cfg):
+    """The lesson's loop, written fresh: a per-sample transform, host sync every batch; one JSON line per epoch."""
     from core.nn.data import DATA_DIR
     from core.nn.model import layer_shapes
     from core.nn.mx import autograd, gluon, mx, nd
@@ -61,9 +108,8 @@ def lesson_style(cfg, epochs):
             total += len(y)
         return correct / total
 
-    times, moving_loss = [], None
-    for _ in range(epochs):
-        start = time.perf_counter()
+    for epoch in range(cfg.epochs):
+        start, moving_loss = time.perf_counter(), None
         for X, y in train_data:
             with autograd.record():
                 loss = softmax_cross_entropy(net(X.reshape((-1, 784)), True), nd.one_hot(y, 10))
@@ -72,226 +118,105 @@ def lesson_style(cfg, epochs):
                 p[:] = p - cfg.lr * p.grad
             value = nd.mean(loss).asscalar()
             moving_loss = value if moving_loss is None else 0.99 * moving_loss + 0.01 * value
-        test_acc = accuracy(test_data)
-        accuracy(train_data)
-        times.append(time.perf_counter() - start)
-    return times, test_acc
+        test_acc, train_acc = accuracy(test_data), accuracy(train_data)
+        print(json.dumps({"epoch": epoch, "seconds": time.perf_counter() - start, "train_acc": train_acc,
+                          "test_acc": test_acc, "loss": moving_loss}), flush=True)
 
 
-def project_epochs(cfg, mnist):
-    """This project's trainer, one (seconds, test accuracy) per epoch, as the events report them."""
-    from core.nn.train import train
+# ---- taking turns -----------------------------------------------------------------------------------------------
 
-    for event in train(cfg, mnist):
-        if event["kind"] == "epoch":
-            yield event["seconds"], event["test_acc"]
-
-
-def pytorch_epochs(cfg, mnist):
-    """The same MLP, init and summed loss in PyTorch (nn.Linear, nn.Dropout, SGD); (seconds, test acc) per epoch."""
-    import numpy as np
-    import torch
-
-    torch.manual_seed(cfg.seed)
-    model, step = _torch_net(cfg)
-    X, y = torch.from_numpy(mnist.train_X), torch.from_numpy(mnist.train_y.astype(np.int64))
-    test_X, test_y = torch.from_numpy(mnist.test_X), torch.from_numpy(mnist.test_y.astype(np.int64))
-    for _ in range(cfg.epochs):
-        start = time.perf_counter()
-        _torch_epoch(model, step, X, y, cfg.batch_size)
-        test_acc = _torch_accuracy(model, test_X, test_y)
-        _torch_accuracy(model, X, y)
-        yield time.perf_counter() - start, test_acc
+def run(args):
+    """(wall seconds of the whole process, [its JSON lines]); exits with one line if it fails."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"bench: {' '.join(args)} failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
+    return seconds, [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
 
 
-def _torch_net(cfg):
-    """The lesson's MLP in PyTorch with weights and biases drawn from N(0, 0.01^2), and its SGD step."""
-    import torch
-    from torch import nn
-
-    model = nn.Sequential(nn.Linear(784, cfg.hidden1), nn.ReLU(), nn.Dropout(cfg.drop_prob1),
-                          nn.Linear(cfg.hidden1, cfg.hidden2), nn.ReLU(), nn.Dropout(cfg.drop_prob2),
-                          nn.Linear(cfg.hidden2, 10))
-    for p in model.parameters():
-        nn.init.normal_(p, std=0.01)
-    return model, torch.optim.SGD(model.parameters(), lr=cfg.lr)
-
-
-def _torch_epoch(model, opt, X, y, batch_size):
-    """One pass over (X, y) in a fresh random order, the loss summed over each batch; the last batch's mean loss."""
-    import torch
-    from torch import nn
-
-    loss_fn = nn.CrossEntropyLoss(reduction="sum")
-    order = torch.randperm(len(y))
-    Xs, ys = X[order], y[order]
-    moving_loss = None
-    for i in range(0, len(y), batch_size):
-        y_batch = ys[i:i + batch_size]
-        loss = loss_fn(model(Xs[i:i + batch_size].float() / 255), y_batch)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        batch_loss = loss.detach() / len(y_batch)
-        moving_loss = batch_loss if moving_loss is None else 0.99 * moving_loss + 0.01 * batch_loss
-    return float(moving_loss)
-
-
-def _torch_accuracy(model, X, y, batch_size=10_000):
-    """Fraction of X classified as y, in batches of 10,000, without dropout."""
-    import torch
-
-    model.eval()
-    with torch.no_grad():
-        hits = sum((model(X[i:i + batch_size].float() / 255).argmax(1) == y[i:i + batch_size]).sum().item()
-                   for i in range(0, len(y), batch_size))
-    model.train()
-    return hits / len(y)
-
-
-def alternate(runs, epochs):
-    """Pull one epoch from each run in turn; {name: [(seconds, test acc), ...]}."""
-    results = {name: [] for name in runs}
-    for _ in range(epochs):
-        for name, run in runs.items():
-            results[name].append(next(run))
+def take_turns(commands, runs):
+    """Run each command `runs` times, one after another in turn; {name: [(seconds, lines), ...]}."""
+    results = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, command in commands.items():
+            results[name].append(run(command))
     return results
 
 
-# ---- lesson 3's run, whole processes ----------------------------------------------------------------------------
-
-def pytorch_lesson3():
-    """Lesson 3's run written plainly in PyTorch, printing one line per epoch (run as its own process)."""
-    import numpy as np
-    import torch
-
-    from core.nn.data import noisy_labels, subset
-
-    cfg = LESSON3
-    train_X, train_y, test_X, test_y = _read_mnist_files()
-    X, y = subset(train_X, train_y, cfg.train_size, cfg.seed)
-    y = noisy_labels(y, cfg.label_noise, cfg.seed + 1)
-    torch.manual_seed(cfg.seed)
-    model, step = _torch_net(cfg)
-    X, y = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
-    test_X, test_y = torch.from_numpy(test_X), torch.from_numpy(test_y.astype(np.int64))
-    for epoch in range(cfg.epochs):
-        start = time.perf_counter()
-        loss = _torch_epoch(model, step, X, y, cfg.batch_size)
-        train_acc, test_acc = _torch_accuracy(model, X, y), _torch_accuracy(model, test_X, test_y)
-        print(f"Epoch {epoch}. Loss {loss:.4f}, train accuracy {train_acc:.4f}, test accuracy {test_acc:.4f} "
-              f"({time.perf_counter() - start:.2f} s)", flush=True)
+def lesson_table(args, peer):
+    epochs = ["--epochs", str(args.epochs)]
+    commands = {"project (core.train)": ["-m", "core.train", *epochs, "--jsonl"]}
+    if peer:
+        commands[peer] = ["-m", "benchmarks.bench", "--peer", "pytorch", *epochs]
+    if args.lesson_style:
+        commands["lesson-style loop"] = ["-m", "benchmarks.bench", "--peer", "lesson-style", "--epochs", "1"]
+    results = take_turns(commands, args.runs)
+    print(f"The lesson's run: 60,000 images, batch 64, dropout 0.5, both accuracies every epoch; {args.runs} runs "
+          f"of {args.epochs} epochs each, taking turns")
+    print(f"  {'implementation':<22}{'median s/epoch':>16}{'epochs':>8}{'test acc':>10}")
+    medians = {}
+    for name, runs in results.items():
+        times = [line["seconds"] for _, lines in runs for line in lines]
+        medians[name] = statistics.median(times)
+        print(f"  {name:<22}{medians[name]:>16.3f}{len(times):>8}{runs[-1][1][-1]['test_acc']:>10.4f}")
+    ours = medians["project (core.train)"]
+    if "lesson-style loop" in medians:
+        print(f"  lesson-style loop / project: {medians['lesson-style loop'] / ours:.1f}x")
+    return ours / medians[peer] if peer else None
 
 
-def _read_mnist_files():
-    """MNIST's four files read with numpy alone (train_X, train_y, test_X, test_y), as a plain script would."""
-    import gzip
-
-    import numpy as np
-
-    from core.nn.data import DATA_DIR, check_files
-
-    check_files()
-
-    def read(name, offset):
-        with gzip.open(os.path.join(DATA_DIR, name)) as f:
-            return np.frombuffer(f.read(), np.uint8, offset=offset).copy()
-
-    return (read("train-images-idx3-ubyte.gz", 16).reshape(-1, 784), read("train-labels-idx1-ubyte.gz", 8),
-            read("t10k-images-idx3-ubyte.gz", 16).reshape(-1, 784), read("t10k-labels-idx1-ubyte.gz", 8))
-
-
-def timed_process(args):
-    """(wall seconds of the whole process, its last line of output)."""
-    start = time.perf_counter()
-    result = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    if result.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed: {result.stderr.strip().splitlines()[-1:]}")
-    return seconds, result.stdout.strip().splitlines()[-1]
+def lesson3_table(args, peer):
+    commands = {"project (core.train)": ["-m", "core.train", *LESSON3_FLAGS, "--jsonl"]}
+    if peer:
+        commands[peer] = ["-m", "benchmarks.bench", "--peer", "pytorch", *LESSON3_FLAGS]
+    results = take_turns(commands, args.runs)
+    print("Lesson 3's run: " + " ".join(LESSON3_FLAGS) + ", accuracy on 1,000 train + 10,000 test images every "
+          f"epoch; {args.runs} whole processes each, taking turns")
+    print(f"  {'implementation':<22}{'median s':>10}{'runs':>6}  last epoch: train acc, test acc")
+    medians = {}
+    for name, runs in results.items():
+        medians[name] = statistics.median(s for s, _ in runs)
+        last = runs[-1][1][-1]
+        print(f"  {name:<22}{medians[name]:>10.1f}{len(runs):>6}  {last['train_acc']:.4f}, {last['test_acc']:.4f}")
+    names = list(medians)
+    return medians[names[0]] / medians[names[1]] if peer else None
 
 
-# ---- report -----------------------------------------------------------------------------------------------------
+def peer_name():
+    """'PyTorch 2.13.0 loop' when torch is installed, else None (with a note)."""
+    done = subprocess.run([sys.executable, "-c", "import torch; print(torch.__version__.split('+')[0])"],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        print("(torch is not installed: pip install torch==2.13.0 adds the PyTorch figures)")
+        return None
+    return f"PyTorch {done.stdout.strip()} loop"
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=5, help="epochs of the lesson's run per implementation")
-    parser.add_argument("--lesson-epochs", type=int, default=1, help="epochs of the slow lesson-style loop")
-    parser.add_argument("--runs", type=int, default=3, help="whole-process runs of lesson 3's run per side")
+    parser.add_argument("--epochs", type=int, default=5, help="epochs of the lesson's run per process")
+    parser.add_argument("--runs", type=int, default=3, help="processes per implementation and workload")
     parser.add_argument("--skip", choices=("lesson", "lesson3"), help="leave one of the two workloads out")
-    parser.add_argument("--pytorch-lesson3", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--lesson-style", action="store_true", help="also time the lesson's own loop style")
+    parser.add_argument("--peer", choices=("pytorch", "lesson-style"), help=argparse.SUPPRESS)
+    known, rest = parser.parse_known_args(argv)
+    if known.peer:  # a peer's own process: the training flags of python -m core.train
+        from core.cli import train_parser, train_values, use_every_core
+
+        use_every_core()  # every core for the peer too, before MXNet or PyTorch loads
+        cfg = TrainConfig(**train_values(train_parser("bench peer", "").parse_args(rest)))
+        return pytorch(cfg) if known.peer == "pytorch" else lesson_style(cfg)
     args = parser.parse_args(argv)
-    # Every core for MXNet, as the command line gives it (unset, MXNet takes half the processors); before it loads.
-    os.environ.setdefault("OMP_NUM_THREADS", str(available_cores()))
-    if args.pytorch_lesson3:
-        return pytorch_lesson3()
-    torch_name = _torch_name()
+    peer = peer_name()
     ratios = {}
     if args.skip != "lesson":
-        ratios["the lesson's run"] = lesson_table(args, torch_name)
+        ratios["the lesson's run"] = lesson_table(args, peer)
     if args.skip != "lesson3":
-        ratios["lesson 3's run"] = lesson3_table(args, torch_name)
+        ratios["lesson 3's run"] = lesson3_table(args, peer)
     for name, ratio in ratios.items():
         if ratio is not None:
             print(f"project / PyTorch time, {name}: {ratio:.2f}")
-
-
-def lesson_table(args, torch_name):
-    """Print the lesson's run, seconds per epoch; return the project / PyTorch ratio (None without torch)."""
-    from core.nn.data import load_mnist
-
-    cfg, mnist = TrainConfig(epochs=args.epochs), load_mnist()
-    runs = {"project trainer": project_epochs(cfg, mnist)}
-    if torch_name:
-        runs[torch_name] = pytorch_epochs(cfg, mnist)
-    rows = {name: ([s for s, _ in epochs], epochs[-1][1]) for name, epochs in alternate(runs, args.epochs).items()}
-    if args.lesson_epochs:
-        rows = {"lesson-style loop": lesson_style(cfg, args.lesson_epochs), **rows}
-    medians = {name: statistics.median(times) for name, (times, _) in rows.items()}
-    print(f"The lesson's run: 60,000 images, batch 64, dropout 0.5, both accuracies every epoch "
-          f"(threads: {_threads()})")
-    print(f"  {'implementation':<22}{'median s/epoch':>16}{'epochs':>8}{'test acc':>10}")
-    for name, (times, acc) in rows.items():
-        print(f"  {name:<22}{medians[name]:>16.3f}{len(times):>8}{acc:>10.4f}")
-    ours = medians["project trainer"]
-    if "lesson-style loop" in medians:
-        print(f"  lesson-style loop / project: {medians['lesson-style loop'] / ours:.1f}x")
-    return ours / medians[torch_name] if torch_name else None
-
-
-def lesson3_table(args, torch_name):
-    """Print lesson 3's run, whole-process seconds; return the project / PyTorch ratio (None without torch)."""
-    commands = {"project (core.train)": ["-m", "core.train", *LESSON3_FLAGS]}
-    if torch_name:
-        commands[f"{torch_name} script"] = ["-m", "core.bench", "--pytorch-lesson3"]
-    results = {name: [] for name in commands}
-    for _ in range(args.runs):
-        for name, command in commands.items():
-            results[name].append(timed_process(command))
-    medians = {name: statistics.median(s for s, _ in runs) for name, runs in results.items()}
-    print("Lesson 3's run: " + " ".join(LESSON3_FLAGS) + ", accuracy on 1,000 train + 10,000 test images every "
-          "epoch, whole process")
-    print(f"  {'implementation':<22}{'median s':>10}{'runs':>6}  last epoch")
-    for name, runs in results.items():
-        print(f"  {name:<22}{medians[name]:>10.1f}{len(runs):>6}  {runs[-1][1]}")
-    names = list(medians)
-    return medians[names[0]] / medians[names[1]] if torch_name else None
-
-
-def _torch_name():
-    """'PyTorch 2.13.0' when torch is installed, else None (with a note)."""
-    try:
-        import torch
-    except ImportError:
-        print("(torch is not installed: pip install torch==2.13.0 adds the PyTorch figures)")
-        return None
-    return f"PyTorch {torch.__version__.split('+')[0]}"
-
-
-def _threads():
-    """The thread settings this process runs with, as the environment sets them."""
-    return ", ".join(f"{name}={os.environ.get(name, 'unset')}" for name in ("OMP_NUM_THREADS",
-                                                                            "MXNET_CPU_WORKER_NTHREADS"))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import time
 
 from core.classboard import Board
 from tests.app_server import ROOT, running_app
-from tests.load_client import Student, now
+from benchmarks.load_client import Student, now
 
 
 async def press_train(url, code, students, window, deadline):

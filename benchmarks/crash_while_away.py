@@ -7,27 +7,16 @@ the server is started again, once with its disk (the spool) kept and once with t
 that keeps no local files. Prints, for each, what reached the board and how long after the restart.
 """
 import os
-import re
 import signal
 import time
 
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import sync_playwright
 
 from core.classboard import Board, Setup
 from tests import pg
-from tests.app_server import CHROMIUM, CHROMIUM_ARGS, TRAIN, free_port, running_app
+from tests.app_server import CHROMIUM, CHROMIUM_ARGS, class_student_trains, free_port, running_app
 
 SETUP = Setup(values=(0.0, 0.5), epochs=10, lr=0.01, train_size=3000, predict_first=False)
-
-
-def register(browser, url, code, name):
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{url}/mnist?class={code}&student={name}")
-    expect(page.get_by_text(f"You are in class {code}.")).to_be_visible(timeout=30_000)
-    page.get_by_role("button", name=TRAIN).click()
-    expect(page.get_by_text(re.compile(f"(will be|it is) recorded for class {code}"))).to_be_visible(timeout=30_000)
-    context.close()
 
 
 def one_crash(browser, cluster, spool, keep_disk):
@@ -37,10 +26,10 @@ def one_crash(browser, cluster, spool, keep_disk):
     port = free_port()
     with running_app(port=port, env=env) as (url, proc):
         for name in ("Ada", "Bo"):
-            register(browser, url, code, name)
+            class_student_trains(browser, url, code, name)
         cluster.stop()
         for name in ("Cy", "Di"):
-            register(browser, url, code, name)
+            class_student_trains(browser, url, code, name)
         time.sleep(25)  # every run ends meanwhile; its row waits in the spool
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)

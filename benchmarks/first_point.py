@@ -1,4 +1,4 @@
-"""Time from pressing Train to the first moving-loss point on the page: python -m tests.first_point
+"""Time from pressing Train to the first moving-loss point on the page: python -m benchmarks.first_point
 
 Starts the real app, opens /mnist in headless Chromium and, six times with new seeds, clicks Train from
 inside the page and waits for the live chart (inside its component's shadow root) to hold the run's first loss

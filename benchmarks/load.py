@@ -1,4 +1,4 @@
-"""A class on one server: python -m tests.load --students 30 [--epochs 10] [--train-size 6000] [--json PATH]
+"""A class on one server: python -m benchmarks.load --students 30 [--epochs 10] [--train-size 6000] [--json PATH]
 
 Starts the real app (or attaches to --url), lets N students, small clients of Streamlit's own websocket
 protocol (tests/load_client.py, one subprocess), open /mnist and press Train within a 2 s window (half
@@ -239,7 +239,7 @@ class Class:
     """The students' process; its JSON lines land in a queue, read on a thread of our own."""
 
     def __init__(self, args, url):
-        command = [sys.executable, "-m", "tests.load_client", "--url", url, "--students", str(args.students),
+        command = [sys.executable, "-m", "benchmarks.load_client", "--url", url, "--students", str(args.students),
                    "--epochs", str(args.epochs), "--train-size", str(args.train_size), "--window", str(args.window),
                    "--duration", str(args.duration), "--open-timeout", str(args.open_timeout)]
         if args.board:
@@ -287,7 +287,7 @@ class Class:
 
 def probe(url, args, loads=None):
     """Start the server-side probe (tests/load_client.py --probe) in a process of its own; returns the process."""
-    command = [sys.executable, "-m", "tests.load_client", "--url", url, "--probe", "--loads",
+    command = [sys.executable, "-m", "benchmarks.load_client", "--url", url, "--probe", "--loads",
                str(args.loads if loads is None else loads), "--moves", str(args.moves), "--pause", str(args.pause),
                "--duration", str(args.duration), "--open-timeout", str(args.open_timeout)]
     return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)

@@ -1,4 +1,4 @@
-"""Students as clients of Streamlit's own websocket protocol (no browser): python -m tests.load_client --url URL
+"""Students as clients of Streamlit's own websocket protocol (no browser): python -m benchmarks.load_client --url URL
 
 Each student is one session on /_stcore/stream that speaks to the server as Streamlit's frontend does: it asks
 for /mnist with the class link's query string, keeps the widget states the page's elements announce, presses

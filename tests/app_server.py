@@ -58,3 +58,17 @@ def running_app(timeout=60, port=None, env=None, log=None):
                 os.killpg(proc.pid, 9)
         if own_log:
             log.close()
+
+
+def class_student_trains(browser, url, code, nickname):
+    """In a fresh browser context, a student opens the class link, presses Train, sees the run registered for the
+    class, and closes the tab (a class without guesses first)."""
+    from playwright.sync_api import expect
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{url}/mnist?class={code}&student={nickname}")
+    expect(page.get_by_text(f"You are in class {code}.")).to_be_visible(timeout=30_000)
+    page.get_by_role("button", name=TRAIN).click()
+    expect(page.get_by_text(re.compile(f"(will be|it is) recorded for class {code}"))).to_be_visible(timeout=30_000)
+    context.close()

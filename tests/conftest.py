@@ -72,3 +72,16 @@ def page(browser):
 def pytest_configure(config):
     # mxnet 1.9.1 still uses distutils' LooseVersion; its warnings are not ours to fix
     config.addinivalue_line("filterwarnings", "ignore::DeprecationWarning:mxnet.*")
+    config.addinivalue_line("markers", "slow: trains for long (full MNIST, hundreds of epochs, a server killed and "
+                                       "restarted); left out of the quick loop: -m 'not slow and not browser'")
+    config.addinivalue_line("markers", "browser: drives the real app in headless Chromium (marked automatically)")
+
+
+BROWSER_FIXTURES = {"browser", "page", "app_url"}
+
+
+def pytest_collection_modifyitems(items):
+    """Every test that starts the real app or drives Chromium is a browser test."""
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)

@@ -1,6 +1,11 @@
 """The app as a whole: core stays free of Streamlit, and the home page renders."""
+import json
 import subprocess
 import sys
+import urllib.error
+import urllib.request
+
+import pytest
 
 from streamlit.testing.v1 import AppTest
 
@@ -47,17 +52,16 @@ assert importers and all(name.startswith("mxnet-ops") for name in importers), im
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
 
 
-def test_streamlit_run_serves_the_app_with_its_routes():
-    """`streamlit run streamlit_app.py` finds this App (Streamlit's AST discovery) and with it the live routes."""
+def test_streamlit_run_finds_the_app_and_serves_its_routes(app_url):
+    """`streamlit run streamlit_app.py` finds the App (Streamlit's AST discovery) and serves the live routes."""
     from pathlib import Path
 
     from streamlit.web.server.app_discovery import discover_asgi_app
 
     found = discover_asgi_app(Path(ROOT) / "streamlit_app.py")
     assert found.is_asgi_app and found.import_string == "streamlit_app:app"
-    code = """
-import streamlit_app
-paths = [r.path for r in streamlit_app.app._user_routes]
-assert paths == ["/api/runs/{token}", "/api/classes/{code}", "/api/vendor/{name}"], paths
-"""
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        urllib.request.urlopen(app_url + "/api/runs/no-such-run", timeout=10)
+    assert gone.value.code == 404 and "press Train" in json.loads(gone.value.read())["error"]
+    with urllib.request.urlopen(app_url + "/api/vendor/vega.min.js?v=1", timeout=10) as vega:
+        assert vega.status == 200 and b"vega" in vega.read(200)

@@ -1,7 +1,5 @@
-"""Chart builders: the fixed live specs take the page's rows, fixed layers keep their own data, and live
-rows are built once per new events however many sessions watch."""
-import types
-
+"""Chart builders: the fixed live specs take their rows from outside, fixed layers keep their own data, and the
+dropout page's specs are valid Vega-Lite."""
 from core.views import charts
 
 
@@ -19,35 +17,12 @@ def test_live_accuracy_spec_keeps_the_chance_line_inline():
     assert fixed and all(layer["data"]["values"][0]["accuracy"] == 0.1 for layer in fixed)
 
 
-def job(job_id, events):
-    return types.SimpleNamespace(id=job_id, events=events)
-
-
-def test_rows_from_events():
-    events = [{"kind": "batch", "epoch": 0.5, "moving_loss": 2.0}, {"kind": "epoch", "epoch": 0, "moving_loss": 1.9,
-                                                                       "train_acc": 0.8, "test_acc": 0.7}]
-    loss, acc = (t.to_pandas() for t in charts.LiveRows().tables([("run", job(1, events))]))
-    assert loss.astype({"run": str}).to_dict("records") == [{"run": "run", "epoch": 0.5, "moving_loss": 2.0}]
-    assert sorted(acc.split) == ["test", "train"] and set(acc.epoch) == {1} and set(acc.accuracy) == {0.8, 0.7}
-
-
-def test_two_sessions_watching_one_job_cost_one_build():
-    rows, run = charts.LiveRows(), job(7, [{"kind": "batch", "epoch": 0.1, "moving_loss": 2.3}])
-    first = rows.tables([("#1 defaults", run)])
-    assert rows.tables([("#1 defaults", run)]) is first and rows.builds == 1  # a second student: no work
-    run.events.append({"kind": "batch", "epoch": 0.2, "moving_loss": 2.2})
-    grown = rows.tables([("#1 defaults", run)])
-    assert rows.builds == 2 and grown[0].num_rows == 2
-
-
-def test_long_loss_curves_are_thinned_and_keep_their_ends():
-    events = [{"kind": "batch", "epoch": i / 100, "moving_loss": 1.0} for i in range(5000)]
-    loss = charts.LiveRows().tables([("long", job(1, events))])[0].to_pandas()
-    assert len(loss) <= charts.MAX_LOSS_POINTS + 1
-    assert loss.epoch.iloc[0] == 0 and loss.epoch.iloc[-1] == 49.99
-    kept_before = {e["epoch"] for e in charts.thin(events[:4000])}
-    kept_after = {e["epoch"] for e in charts.thin(events) if e["epoch"] < 39.99}
-    assert kept_after <= kept_before  # as a run grows, points are only dropped, never shifted
+def test_a_spec_the_browser_fills_names_its_rows_and_takes_the_pages_width_and_look():
+    spec = charts.browser_spec("accuracy", 300, 0.1, "accuracy", ["a", "b"])
+    assert spec["data"] == {"name": "rows"} and spec["width"] == "container"
+    assert spec["config"]["axis"]["ticks"] is False and spec["config"]["mark"]["aria"] is False  # both kept
+    import altair as alt
+    alt.LayerChart.from_dict({**spec, "datasets": {"rows": []}}, validate=True)  # valid Vega-Lite
 
 
 def test_live_titles_are_drawn_by_the_chart():

@@ -418,7 +418,6 @@ def test_board_charts_are_fixed_valid_specs_that_take_the_rows_from_the_page():
         alt.Chart.from_dict({**spec, "data": {"values": frame.to_dict("records")}})  # validates against Vega-Lite
     band = board_charts.spec("sweep", "train_size", 300, 1000)["layer"][0]
     assert band["data"]["values"] == [{"value": 100, "value2": 500, "label": "paper: no gain"}]
-    assert board_charts._spec_json.cache_info().hits >= 3  # built once per setting
 
 
 def test_students_joining_at_once_are_given_different_values(board_url):

@@ -134,6 +134,7 @@ def test_a_server_that_still_trains_its_runs_keeps_them(board_url, tmp_path, run
     other.close()
 
 
+@pytest.mark.slow
 def test_postgresql_stopped_in_the_middle_of_a_class_loses_nothing_and_records_nothing_twice(tmp_path, runner):
     why = pg.available()
     if why:

@@ -95,6 +95,7 @@ def random_label_runs(mnist):
                 if e["kind"] == "epoch"} for p in (0.0, 0.5)}
 
 
+@pytest.mark.slow
 def test_the_net_memorises_random_labels_and_learns_nothing(random_label_runs):
     checked = random_label_runs[0.0]  # by epoch, counted from 1: checked every 3rd epoch
     assert sorted(checked) == list(range(3, 301, 3))
@@ -103,6 +104,7 @@ def test_the_net_memorises_random_labels_and_learns_nothing(random_label_runs):
     assert checked[99]["train_acc"] < 0.3  # memorising starts slowly
 
 
+@pytest.mark.slow
 def test_dropout_slows_the_memorising(random_label_runs):
     without, with_dropout = random_label_runs[0.0], random_label_runs[0.5]
     assert with_dropout[300]["train_acc"] < without[300]["train_acc"] - 0.02

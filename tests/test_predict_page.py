@@ -1,5 +1,7 @@
 """The prediction-time page under AppTest: defaults, bad links, a session's MNIST run asked for a digit. (MXNet stays off script threads: tests/test_app.py.)"""
 
+import pytest
+
 from tests import apptest
 
 TINY_RUN = dict(train_size=1000, epochs=10, lr=0.01)  # about 85% test accuracy in a couple of seconds
@@ -33,6 +35,7 @@ def test_bad_link_values_are_clamped_or_dropped_with_a_note():
     assert "<b>" not in at.warning[0].value
 
 
+@pytest.mark.slow
 def test_a_finished_mnist_run_and_its_twin_answer_for_a_chosen_digit():
     at = apptest.open_page("app_pages/mnist.py", **TINY_RUN)
     at.button(key="train").click().run()

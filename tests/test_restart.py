@@ -2,7 +2,6 @@
 killed (SIGKILL of the whole process group, as a host kills a container), the server is started again, and the
 board shows each run exactly once. On SQLite and on PostgreSQL. A page's error reaches the server's log."""
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -12,22 +11,12 @@ import pytest
 from playwright.sync_api import expect
 
 from core.classboard import Board, Setup
-from tests.app_server import ROOT, TRAIN, free_port, running_app
+from tests.app_server import ROOT, class_student_trains, free_port, running_app
 
 SLOW_ENOUGH = Setup(values=(0.0, 0.5), epochs=30, lr=0.01, train_size=3000, predict_first=False)  # ~5 s a run: some train, some wait
 
 
-def register(browser, url, code, nickname):
-    """A student opens the class link, presses Train, sees the run registered for the class, closes the tab."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{url}/mnist?class={code}&student={nickname}")
-    expect(page.get_by_text(f"You are in class {code}.")).to_be_visible(timeout=30_000)
-    page.get_by_role("button", name=TRAIN).click()
-    expect(page.get_by_text(re.compile(f"(will be|it is) recorded for class {code}"))).to_be_visible(timeout=20_000)
-    context.close()
-
-
+@pytest.mark.slow
 def test_class_runs_survive_a_killed_server(browser, board_url, tmp_path):
     board = Board(board_url)
     code = board.create_class(SLOW_ENOUGH)
@@ -35,7 +24,7 @@ def test_class_runs_survive_a_killed_server(browser, board_url, tmp_path):
     port = free_port()
     with open(tmp_path / "first.log", "wb") as log, running_app(port=port, env=env, log=log) as (url, proc):
         for name in ("Ada", "Bo", "Cy", "Di"):
-            register(browser, url, code, name)
+            class_student_trains(browser, url, code, name)
         before = len(board.runs(code))
         os.killpg(proc.pid, signal.SIGKILL)  # the server and its workers, at once
         proc.wait(10)

@@ -83,6 +83,7 @@ LESSON_TABLE = [(0.8467, 0.8511), (0.9212, 0.9208), (0.9465, 0.9452), (0.9562, 0
                 (0.9691, 0.9651), (0.9727, 0.9672), (0.9754, 0.9699), (0.9786, 0.9729), (0.9802, 0.9726)]
 
 
+@pytest.mark.slow
 def test_the_lessons_run_reproduces_its_table(mnist):
     """Full MNIST, the lesson's defaults, 10 epochs (about 25 s): every epoch within 0.02 (0.05 at epoch 0)."""
     epochs = epochs_of(train(TrainConfig(), mnist))
@@ -115,6 +116,7 @@ def test_compiled_accuracy_equals_the_plain_count(mnist):
     assert [evaluate_accuracy(Predict(loss_fn), X, y) for X, y in sets] == expected
 
 
+@pytest.mark.slow
 def test_results_do_not_depend_on_the_number_of_mxnet_threads():
     """Workers train with 1 MXNet thread, the CLI with 2: a run's numbers must be the same."""
     runs = []

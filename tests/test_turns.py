@@ -56,7 +56,7 @@ def test_waiting_runs_go_by_urgency_then_by_arrival():
         for name, urgency in (("redraw", REDRAW), ("train 1", BULK), ("page 1", PAGE), ("train 2", BULK),
                               ("page 2", PAGE)):
             threads.append(start(script, name, urgency))
-            wait_until(lambda: sum(map(len, turns._waiting)) == len(threads))
+            wait_until(lambda: turns.waiting() == len(threads))
     finish(threads)
     assert order == ["page 1", "page 2", "train 1", "train 2", "redraw"]
 
@@ -70,7 +70,7 @@ def test_stepping_out_lets_another_script_run_and_takes_the_turn_back():
 
     with turns.turn():
         thread = start(other)
-        wait_until(lambda: len(turns._waiting[0]) == 1)
+        wait_until(lambda: turns.waiting(0) == 1)
         with turns.stepped_out():
             finish([thread])
         order.append("back")
@@ -103,7 +103,7 @@ def step_out_and_back(urgency, back, waiters):
             order.append(name)
 
     def queued():
-        return sum(len(line) for line in turns._waiting)
+        return turns.waiting()
 
     threads = [start(stepper)]
     out.wait(LIMIT)

@@ -7,10 +7,8 @@ import os
 
 import numpy as np
 
-# MXNet times ~200 elementwise kernels at import to decide, per kernel and array size, whether OpenMP is worth it.
-# Off (its documented switch), imports are faster and the kernels use its default decision: measured with
-# `python -m core.bench`, lesson 3's run ~11% faster and the lesson's run ~5% faster on 2 threads, with identical
-# numbers. Set before MXNet loads; an explicit MXNET_USE_OPERATOR_TUNING wins.
+# MXNet times ~200 elementwise kernels at import to decide whether OpenMP is worth it per kernel; off (its documented
+# switch, set before MXNet loads) the import is faster and this net's runs are too, with identical numbers.
 os.environ.setdefault("MXNET_USE_OPERATOR_TUNING", "0")
 
 if "bool" not in np.__dict__:

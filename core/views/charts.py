@@ -2,13 +2,11 @@
 
 Most are Altair charts; the dropout page's, drawn at every slider move, are Vega-Lite dicts (see NO_AXES).
 
-Live charts keep a fixed spec (fixed x domain, canvas renderer, no ARIA marks) so that, redrawn with
-more rows, the browser swaps the data in place instead of rebuilding the chart.
+Live charts keep a fixed spec (fixed x domain, canvas renderer, no ARIA marks), built once per setting without
+data; the browser fills it from the live route (browser_spec).
 """
 import functools
 import json
-import threading
-from collections import OrderedDict
 
 import altair as alt
 import numpy as np
@@ -21,9 +19,8 @@ RUN_COLORS = "tableau10"  # clearly different colours for runs compared side by 
 
 
 # The dropout page's charts are Vega-Lite specs written as dicts, their rows as Arrow tables in named datasets
-# (st.vega_lite_chart sends them as they are). Building and validating the same charts with Altair cost
-# ~20 ms each, ~100 ms of every rerun of that page (a slider move); these cost well under 1 ms. The tests
-# validate every spec against Vega-Lite's schema (with Altair), once, instead of at every rerun.
+# (st.vega_lite_chart sends them as they are): building them with Altair at every slider move would cost more
+# than the rest of the page. The tests validate every spec against Vega-Lite's schema (with Altair), once.
 NO_AXES = {"x": {"field": "col", "type": "ordinal", "axis": None},
            "y": {"field": "row", "type": "ordinal", "axis": None}}
 
@@ -248,71 +245,3 @@ def sweep_chart(df):
         y="test_acc:Q")  # ten classes: guessing scores 10%
     return alt.hconcat(fit.properties(width=300, height=240, title="Time to memorise"),
                        (test + chance).properties(width=300, height=240, title="Generalisation"))
-
-
-MAX_LOSS_POINTS = 300  # a live loss curve keeps at most about this many points, however long the run
-
-
-def thin(rows, limit=MAX_LOSS_POINTS):
-    """Every k-th row, always with the last one; k is a power of two, so as a run grows, points drop out but never shift."""
-    stride = 1
-    while len(rows) > stride * limit:
-        stride *= 2
-    kept = rows[::stride]
-    return kept if not rows or kept[-1] is rows[-1] else kept + [rows[-1]]
-
-
-def _table(columns, run_labels):
-    """An Arrow table of the given columns plus a dictionary-encoded 'run' column (one label stored once)."""
-    run = pa.array(run_labels, pa.string()).dictionary_encode()
-    return pa.table({"run": run, **{name: pa.array(values, pa.float64()) if name != "split" else
-                                    pa.array(values, pa.string()) for name, values in columns.items()}})
-
-
-def _live_tables(runs):
-    """(loss table, accuracy table) for [(label, events)]: the rows loss_chart and accuracy_chart draw."""
-    loss = {"epoch": [], "moving_loss": []}
-    acc = {"epoch": [], "split": [], "accuracy": []}
-    loss_runs, acc_runs = [], []
-    for label, events in runs:
-        batches = thin([e for e in events if e["kind"] == "batch"])
-        loss["epoch"] += [e["epoch"] for e in batches]
-        loss["moving_loss"] += [e["moving_loss"] for e in batches]
-        loss_runs += [label] * len(batches)
-        for e in (e for e in events if e["kind"] == "epoch"):
-            for split in ("train", "test"):
-                acc["epoch"].append(e["epoch"] + 1)
-                acc["split"].append(split)
-                acc["accuracy"].append(e[f"{split}_acc"])
-                acc_runs.append(label)
-    return _table(loss, loss_runs), _table(acc, acc_runs)
-
-
-class LiveRows:
-    """Live chart rows per set of runs, built once per new events and shared by every session watching.
-
-    Thirty students watching one run ask for the same rows twice a second; they get one Arrow table,
-    built when the run's event count changes (Arrow tables also spare Streamlit a pandas conversion).
-    """
-
-    def __init__(self, size=512):
-        self._lock, self._cache, self.size, self.builds = threading.Lock(), OrderedDict(), size, 0
-
-    def tables(self, runs):
-        """(loss, accuracy) Arrow tables for [(label, job)]; jobs need .id and .events."""
-        key = tuple((label, job.id, len(job.events)) for label, job in runs)
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                self._cache.move_to_end(key)
-                return hit
-        built = _live_tables([(label, list(job.events[:n])) for (label, _, n), (_, job) in zip(key, runs)])
-        with self._lock:
-            self.builds += 1
-            self._cache[key] = built
-            while len(self._cache) > self.size:
-                self._cache.popitem(last=False)
-        return built
-
-
-LIVE_ROWS = LiveRows()
