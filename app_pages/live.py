@@ -14,7 +14,8 @@ from app_pages import services
 
 HERE = pathlib.Path(__file__).parent
 VENDOR_VERSION = "vega6.2.0-lite6.4.1-embed7.1.0"  # in the libraries' URLs: a new version is a new URL
-POLL_S = 1.0  # seconds between polls of a live run
+POLL_S = 1.0  # seconds between polls while a run trains
+QUEUED_POLL_S = 3.0  # ... and while every run of a chart only waits in the queue
 
 _SOURCES = {"dropout_live_runs": ((HERE / "live_runs.js").read_text(), (HERE / "live_runs.css").read_text()),
             "dropout_watch": ((HERE / "watch.js").read_text(), None),
@@ -47,7 +48,7 @@ def runs_ui(runs, charts=(), each=False, summary=None, key=None):
     data = {"runs": [{"token": job.token, "label": label, "status": bool(status), "live": not job.finished}
                      for label, job, status in runs],
             "charts": [{"rows": rows, "spec": spec} for rows, spec in charts],
-            "interval": POLL_S, "each": bool(each), "summary": summary, "vendor": VENDOR_VERSION,
+            "interval": POLL_S, "queued_interval": QUEUED_POLL_S, "each": bool(each), "summary": summary, "vendor": VENDOR_VERSION,
             "viewer": services.viewer_id()}
     if key is None:
         key = "live-" + hashlib.sha1("".join(r["token"] for r in data["runs"]).encode()).hexdigest()[:12]

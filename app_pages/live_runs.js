@@ -189,8 +189,11 @@ export default function (component) {
       return;
     }
     if (runs.some((r) => !r.ended)) {
+      // Every second while a run trains; a run that only waits for a worker moves in the queue slowly.
+      const training = runs.some((r) => !r.ended && r.statusNow !== "queued");
       const backoff = Math.min(2 ** Math.max(0, failures - 2), 10);
-      timer = setTimeout(tick, more ? 0 : data.interval * 1000 * backoff);
+      const every = training ? data.interval : data.queued_interval || data.interval;
+      timer = setTimeout(tick, more ? 0 : every * 1000 * backoff);
     }
   }
 

@@ -377,7 +377,7 @@ class Tab:
                     if answer is None:
                         run["ended"] = status == 404
                         continue
-                    run["next"], run["ended"] = answer["next"], answer["ended"]
+                    run["next"], run["ended"], run["status"] = answer["next"], answer["ended"], answer["status"]
                     more = more or answer.get("more", False)
                     self.on_poll(answer)
                 due = any(r["ended"] for r in watched) if data.get("each") else all(r["ended"] for r in watched)
@@ -385,7 +385,9 @@ class Tab:
                     self.triggered = now()
                     await self.rerun(fragment_id, json_trigger=(element_id, "ended", int(time.time() * 1000)))
                     return
-                await asyncio.sleep(0 if more else data["interval"])
+                training = any(not r["ended"] and r.get("status") != "queued" for r in runs)
+                every = data["interval"] if training else data.get("queued_interval", data["interval"])
+                await asyncio.sleep(0 if more else every)
         except (OSError, ConnectionClosed, asyncio.TimeoutError) as err:
             self.client_errors.append(f"poll: {type(err).__name__}: {err}"[:200])
 

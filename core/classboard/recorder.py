@@ -35,6 +35,7 @@ MAX_PENDING = 5000  # rows kept in memory when even the spool cannot be written
 BEAT_S = 5.0  # seconds between heartbeats (and looks for registrations to take over)
 LEASE_S = 15.0  # a registration whose server has been silent this long is taken over
 CLOSED = "class closed"
+IDLE_S = 1.0  # the writer's longest sleep when nothing waits (attach and resume_with wake it sooner)
 log = logging.getLogger(__name__)
 
 Entry = namedtuple("Entry", "key code student token guess", defaults=(None,))  # guess: the student's, locked at Train
@@ -84,12 +85,14 @@ class Recorder:
             runner.add_listener(self.job_ended)
             self._runner = runner
             self._beat_now.set()
+            self._inbox.put([])  # wakes the writer for that beat now
         return self
 
     def resume_with(self, make_runner):
         """Look for registrations to take over now; make_runner() gives the runner, asked only if there are any."""
         self._runner_factory = make_runner
         self._beat_now.set()
+        self._inbox.put([])
         return self
 
     # ---- script threads ------------------------------------------------------------------------
@@ -227,7 +230,8 @@ class Recorder:
     def _loop(self):
         next_beat = 0.0
         while not (self._closed.is_set() and self._inbox.empty()):
-            wait = min(self.retry_every if (self._pending or self.problem) else 0.2, max(0.0, next_beat - time.monotonic()))
+            idle = self.retry_every if (self._pending or self.problem) else IDLE_S  # a put wakes it at once
+            wait = min(idle, max(0.0, next_beat - time.monotonic()))
             try:
                 item = self._inbox.get(timeout=wait)
             except queue.Empty:

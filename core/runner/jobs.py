@@ -36,7 +36,7 @@ __all__ = ["Job", "Runner", "make_backend", "find"]
 
 _RUNNERS = weakref.WeakSet()  # every live Runner of this process, for find()
 MAX_BATCH = 1000  # events recorded under one hold of the table's lock
-LOOK_EVERY_S = 0.25  # the loop looks after the workers this often when nothing happens (a submit wakes it)
+LOOK_EVERY_S = 0.5  # the loop looks after the workers this often when nothing happens (a submit wakes it)
 WAKE = (None, None, None)  # an outbox item that only wakes the loop
 log = logging.getLogger(__name__)
 
