@@ -200,13 +200,15 @@ def main(argv=None):
     parser.add_argument("--skip", choices=("lesson", "lesson3"), help="leave one of the two workloads out")
     parser.add_argument("--lesson-style", action="store_true", help="also time the lesson's own loop style")
     parser.add_argument("--peer", choices=("pytorch", "lesson-style"), help=argparse.SUPPRESS)
-    known, rest = parser.parse_known_args(argv)
-    if known.peer:  # a peer's own process: the training flags of python -m core.train
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if "--peer" in argv:  # a peer's own process: --peer NAME, then the training flags of python -m core.train
         from core.cli import train_parser, train_values, use_every_core
 
+        at = argv.index("--peer")
+        peer, flags = argv[at + 1], argv[:at] + argv[at + 2:]
         use_every_core()  # every core for the peer too, before MXNet or PyTorch loads
-        cfg = TrainConfig(**train_values(train_parser("bench peer", "").parse_args(rest)))
-        return pytorch(cfg) if known.peer == "pytorch" else lesson_style(cfg)
+        cfg = TrainConfig(**train_values(train_parser("bench peer", "").parse_args(flags)))
+        return pytorch(cfg) if peer == "pytorch" else lesson_style(cfg)
     args = parser.parse_args(argv)
     peer = peer_name()
     ratios = {}
