@@ -24,6 +24,12 @@ _FIGURES = OrderedDict()  # PredictConfig.figures_key() -> (net-wide events, lea
 TRAINING_CODE = ("nn/data.py", "nn/model.py", "nn/ops.py", "nn/train.py")
 
 
+def forget_in_memory():
+    """Forget the nets and figures this process keeps in memory (the disk copies stay), as a fresh worker starts."""
+    _NETS.clear()
+    _FIGURES.clear()
+
+
 def _remember(cache, key, value):
     cache[key] = value
     cache.move_to_end(key)

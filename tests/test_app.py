@@ -21,7 +21,7 @@ for info in pkgutil.walk_packages(core.__path__, "core."):
 assert len([m for m in sys.modules if m.startswith("core.")]) > 20
 assert "streamlit" not in sys.modules, "core imported streamlit"
 """
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
 
 
 def test_home_page_renders_and_links_the_lessons():

@@ -124,7 +124,8 @@ def test_thirty_runs_ending_in_the_same_second_all_land_through_the_recorder(boa
     for t in threads:
         t.start()
     for t in threads:
-        t.join()
+        t.join(60)
+    assert not any(t.is_alive() for t in threads)
     assert recorder.wait_idle(30) and recorder.written == 30 and recorder.running(code) == 0
     assert len(board.runs(code)) == 30
     recorder.close()

@@ -183,14 +183,13 @@ def test_net_view_training_pass_then_prediction():
     assert any("nothing is rescaled" in m.value for m in at.markdown)
 
 
-def test_a_slider_move_reruns_quickly():
-    """Server time per slider move (AppTest's rerun, an upper bound); the goal is < 150 ms on an idle machine."""
+def test_twelve_slider_moves_in_a_row_each_rerun_cleanly():
+    """Twelve moves, each a clean rerun; their server time is printed (the figure itself is the load benchmark's)."""
     at = ok(open_page())
     seconds = []
     for i in range(12):
         start = time.perf_counter()
-        at.slider(key="drop_prob").set_value(round(0.11 + 0.07 * i, 2)).run(timeout=TIMEOUT)
+        ok(at.slider(key="drop_prob").set_value(round(0.11 + 0.07 * i, 2)).run(timeout=TIMEOUT))
         seconds.append(time.perf_counter() - start)
-    ok(at)
+    assert at.slider(key="drop_prob").value == round(0.11 + 0.07 * 11, 2)
     print(f"slider move: median {statistics.median(seconds) * 1000:.0f} ms")
-    assert statistics.median(seconds) < 0.5  # loose: shared CI machines are noisy

@@ -106,7 +106,7 @@ def test_registrations_a_dead_server_left_are_taken_over_once_and_recorded_once(
     assert board.registration_outcomes(code) == (3, {})
     alive = [recorder_for(board, tmp_path, f"alive{i}", beat_every=0.2, lease=1.0).attach(runner) for i in range(2)]
     until(lambda: len(board.runs(code)) == 3, 90)
-    time.sleep(1.0)  # a second claimant would have taken something by now
+    assert all(r.wait_idle(10) for r in alive)  # every write in flight has landed (a duplicate would show)
     runs = board.runs(code)
     assert sorted(r["student"] for r in runs) == ["Ada", "Bo", "Cy"] and len({r["registration"] for r in runs}) == 3
     assert board.registration_outcomes(code) == (0, {"recorded": 3})
@@ -158,7 +158,7 @@ def test_postgresql_stopped_in_the_middle_of_a_class_loses_nothing_and_records_n
         assert "wait on this server's disk" in recorder.note()
         cluster.start()
         until(lambda: len(board.runs(code)) == 3 and not recorder.spool.items(), 60)
-        time.sleep(1.0)
+        assert recorder.wait_idle(10)
         assert sorted(r["student"] for r in board.runs(code)) == ["Ada", "Bo", "Cy"]
         assert board.registration_outcomes(code) == (0, {"recorded": 3}) and recorder.note() is None
         recorder.close()

@@ -21,7 +21,7 @@ def epoch_events(train_accs, test_acc=0.1):
 
 def test_memorize_does_not_import_streamlit():
     code = "import sys, core.lessons.memorize; assert 'streamlit' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)
 
 
 def test_the_contrast_is_true_against_chosen_labels_without_and_with_dropout():

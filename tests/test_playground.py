@@ -122,4 +122,4 @@ def test_thinned_net_extremes_and_seed():
 
 def test_playground_does_not_import_streamlit():
     code = "import sys, core.lessons.playground; assert 'streamlit' not in sys.modules"
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)

@@ -20,8 +20,7 @@ TINY = TrainConfig(epochs=1, train_size=500, eval_size=200, lr=0.005)
 def fresh_caches(tmp_path, monkeypatch):
     """Every test starts with empty in-process caches and its own cache folder."""
     monkeypatch.setenv("DROPOUT_NET_CACHE", str(tmp_path / "nets"))
-    netcache._NETS.clear()
-    netcache._FIGURES.clear()
+    netcache.forget_in_memory()
 
 
 # ---- the request -------------------------------------------------------------------------------------------
@@ -200,7 +199,7 @@ def test_a_kept_net_survives_the_process_in_the_cache_folder(tmp_path):
     params = init_params(1, hidden=(8, 8))
     assert netcache.kept_net(TINY) is None
     netcache.keep_net(TINY, params)
-    netcache._NETS.clear()  # as a fresh worker would start
+    netcache.forget_in_memory()  # as a fresh worker would start
     loaded = netcache.kept_net(TINY)
     assert len(loaded) == 6 and all(np.array_equal(a.asnumpy(), b.asnumpy()) for a, b in zip(loaded, params))
     assert os.path.dirname(netcache.cache_path(TINY)) == str(tmp_path / "nets")
@@ -225,11 +224,11 @@ def test_figures_are_kept_in_the_cache_folder_and_a_damaged_file_is_ignored():
     figures = ([{"kind": "averaging", "samples": 1}], [4, 8])
     assert netcache.kept_figures(task) is None
     netcache.keep_figures(task, figures)
-    netcache._FIGURES.clear()
+    netcache.forget_in_memory()
     assert netcache.kept_figures(task) == ([{"kind": "averaging", "samples": 1}], [4, 8])
     assert netcache.kept_figures(PredictConfig(train=TINY, repeats=2)) is None  # another sampling request
     assert netcache.kept_figures(PredictConfig(train=TINY, digit=7)) is not None  # the digit is not a figure's key
-    netcache._FIGURES.clear()
+    netcache.forget_in_memory()
     with open(netcache.figures_path(task), "w") as f:
         f.write("{not json")
     assert netcache.kept_figures(task) is None

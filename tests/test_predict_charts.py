@@ -124,4 +124,4 @@ def test_what_the_pages_import_loads_neither_streamlit_nor_mxnet():
     code = ("import sys, core.config, core.views.predict_charts, core.views.status, core.lessons.measures, "
             "core.lessons.drawing, core.lessons.memorize, core.views.source; "
             "assert 'streamlit' not in sys.modules and 'mxnet' not in sys.modules, 'imported too much'")
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=120)

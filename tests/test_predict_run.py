@@ -25,15 +25,8 @@ def cache_folder(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         folder = tmp_path_factory.mktemp("nets")
         mp.setenv("DROPOUT_NET_CACHE", str(folder))
-        netcache._NETS.clear()
-        netcache._FIGURES.clear()
+        netcache.forget_in_memory()
         yield folder
-
-
-def forget_in_memory():
-    """Forget what this process keeps, as a fresh worker would start (the cache folder stays)."""
-    netcache._NETS.clear()
-    netcache._FIGURES.clear()
 
 
 @pytest.fixture(scope="module")
@@ -96,11 +89,11 @@ def test_a_second_request_on_the_same_net_does_not_retrain(first, mnist):
     assert not of_kind(second, "epoch")
     assert of_kind(second, "averaging") == of_kind(first, "averaging")
     assert of_kind(second, "image")[0]["index"] == 7
-    forget_in_memory()  # a fresh worker: the net and the figures come from the cache folder
+    netcache.forget_in_memory()  # a fresh worker: the net and the figures come from the cache folder
     third = list(prediction.run(replace(TASK, digit=7), mnist))
     assert third[0] == {"kind": "start", "total_batches": 1, "cached": True}
     assert numbers(third) == numbers(second)
-    forget_in_memory()
+    netcache.forget_in_memory()
     os.remove(netcache.figures_path(TASK))  # figures lost: sampled again from the kept net, with the same numbers
     fourth = list(prediction.run(TASK, mnist))
     assert fourth[0]["cached"] and fourth[0]["total_batches"] > 1 and not of_kind(fourth, "epoch")

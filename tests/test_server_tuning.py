@@ -10,23 +10,21 @@ from tests.conftest import ROOT
 
 
 def test_objects_alive_after_new_imports_are_collected_then_frozen_once(monkeypatch):
-    calls, modules = [], dict(sys.modules)
-    for name in ("unfreeze", "collect", "freeze"):
-        real = getattr(gc, name)
-        monkeypatch.setattr(gc, name, lambda *args, _real=real, _name=name: calls.append(_name) or _real(*args))
-    monkeypatch.setattr(tuning, "sys", types.SimpleNamespace(modules=modules))  # imports only this test makes
-    monkeypatch.setattr(tuning, "_frozen_at", len(modules))
+    def frozen(obj):  # gc.get_objects() lists what the collector still walks; frozen objects are left out
+        return not any(o is obj for o in gc.get_objects())
+
     monkeypatch.setattr(tuning, "ENABLED", True)
-    alive = [{"made": "now"}]  # a container gc tracks, alive during the call
     try:
-        tuning.set_aside_long_lived()  # no new module: nothing to do
-        assert calls == []
-        modules["a_new_module"] = types.ModuleType("a_new_module")
-        tuning.set_aside_long_lived()
-        assert calls == ["unfreeze", "collect", "freeze"]
-        assert not any(o is alive for o in gc.get_objects())  # set aside: no collection walks it any more
-        tuning.set_aside_long_lived()
-        assert calls == ["unfreeze", "collect", "freeze"]
+        tuning.set_aside_long_lived()  # whatever this process imported so far: set aside once
+        early = [{"made": "before any new import"}]  # a container gc tracks
+        tuning.set_aside_long_lived()  # no new module: nothing is frozen
+        assert not frozen(early)
+        monkeypatch.setitem(sys.modules, "a_new_module", types.ModuleType("a_new_module"))
+        tuning.set_aside_long_lived()  # a new module: what is alive now is set aside
+        assert frozen(early)
+        late = [{"made": "after"}]
+        tuning.set_aside_long_lived()  # nothing new since: not again
+        assert not frozen(late)
     finally:
         gc.unfreeze()
 
