@@ -63,23 +63,24 @@ def parse_value(name, raw):
     p = PARAMS[name]
     if p.kind is str:
         raw = str(raw).strip()
-        return (raw, None) if raw in p.choices else (None, f"{name}: '{_short(raw)}' is not one of "
+        return (raw, None) if raw in p.choices else (None, f"{name}: `{_short(raw)}` is not one of "
                                                      f"{', '.join(p.choices)}; ignored.")
     try:
         number = float(str(raw).strip()) if not isinstance(raw, (int, float)) else float(raw)
     except ValueError:
-        return None, f"{name}: '{_short(raw)}' is not a number; ignored."
+        return None, f"{name}: `{_short(raw)}` is not a number; ignored."
     if math.isnan(number):
         return None, f"{name}: NaN is not a number; ignored."
     clamped = min(max(number, p.lo), p.hi)
     value = int(round(clamped)) if p.kind is int else clamped
     if clamped != number:
-        return value, f"{name}: {_short(raw)} is outside {_fmt(p.lo)}..{_fmt(p.hi)}; using {_fmt(value)}."
+        return value, f"{name}: `{_short(raw)}` is outside {_fmt(p.lo)}..{_fmt(p.hi)}; using {_fmt(value)}."
     return value, None
 
 
 def _short(raw, limit=24):
-    """The raw value made safe to show: at most `limit` characters, anything odd replaced by '?'."""
+    """The raw value made safe to show: at most `limit` characters, anything odd replaced by '?' (backticks too, so
+    that it can sit in a Markdown code span, where nothing in it becomes a link or markup)."""
     text = re.sub(r"[^\w.+-]", "?", str(raw))
     return text if len(text) <= limit else text[:limit] + "..."
 

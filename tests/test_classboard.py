@@ -378,7 +378,7 @@ def test_cli_new_sets_the_experiments_fixed_settings(tmp_path):
     (("export", "NOPE7"), "there is no class with code NOPE7"),
     (("new", "--code", "x"), "is not a class code"),
     (("new", "--vary", "lr"), "invalid choice"),
-    (("new", "--values", "0.5,abc"), "'abc' is not a drop_prob"),
+    (("new", "--values", "0.5,abc"), "`abc` is not a drop_prob"),
     (("new", "--epochs", "9999"), "epochs must be in 1..500"),
     (("new", "--lr", "abc"), "invalid float value"),
     (("new", "--train-size", "60000", "--epochs", "500"), "epochs x train_size must be at most"),
@@ -392,6 +392,15 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, args, says):
 def test_cli_unreachable_database_is_one_line(tmp_path):
     out = cli("export", "BARS7", url=f"sqlite:///{tmp_path}/missing/x.sqlite3")
     assert out.returncode == 1 and len(out.stderr.strip().splitlines()) == 1 and "cannot be reached" in out.stderr
+
+
+def test_a_damaged_database_file_is_one_sentence_in_the_app_and_one_line_from_the_cli(tmp_path):
+    damaged = tmp_path / "damaged.sqlite3"
+    damaged.write_bytes(bytes(range(256)) * 64)  # not an SQLite file
+    with pytest.raises(BoardUnavailable, match="cannot be read"):
+        Board(f"sqlite:///{damaged}").create_class(Setup())
+    out = cli("export", "BARS7", url=f"sqlite:///{damaged}")
+    assert out.returncode == 1 and len(out.stderr.strip().splitlines()) == 1 and "cannot be read" in out.stderr
 
 
 def test_the_class_board_core_never_imports_streamlit():

@@ -53,7 +53,7 @@ def test_a_bad_setup_or_code_in_the_form_is_one_message_and_creates_nothing(boar
     at = open_board()
     at.text_input(key="new_values").input("0.5, <b>abc</b>")
     at.button(key="new_start").click().run()
-    assert [e.value for e in at.error] == ["The class was not started: '<b>abc</b>' is not a drop_prob between 0 and 1"]
+    assert [e.value for e in at.error] == ["The class was not started: `<b>abc</b>` is not a drop_prob between 0 and 1"]
     at.text_input(key="new_values").input("0.5")
     at.text_input(key="new_code").input("no way")
     at.button(key="new_start").click().run()

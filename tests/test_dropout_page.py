@@ -152,6 +152,13 @@ def test_bad_link_values_are_fixed_with_a_note(raw, value):
     assert any("drop_prob" in n for n in notes), notes
 
 
+def test_a_link_value_is_echoed_in_a_code_span_so_it_never_becomes_a_link_or_markup():
+    at = ok(open_page(drop_prob="www.example-site.com", seed="__bold__", rows="2`x"))
+    notes = [w.value for w in at.warning]
+    assert any("`www.example-site.com`" in n for n in notes) and any("`__bold__`" in n for n in notes), notes
+    assert any("`2?x`" in n for n in notes), notes  # a backtick in the value cannot close the span
+
+
 def test_several_bad_link_values_at_once():
     at = ok(open_page(seed="x1", rows=50, cols=0, drop_prob="0.25"))
     assert at.number_input(key="seed").value == 1

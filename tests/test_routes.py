@@ -49,7 +49,7 @@ def test_a_since_past_the_end_is_an_empty_answer_and_a_huge_or_bad_one_is_refuse
     job = wait(runner.submit(TINY, viewer="v"))
     past = client.get(f"/api/runs/{job.token}?since=99999").json()
     assert past["loss"] == past["accuracy"] == [] and past["next"] == len(job.events) and past["ended"]
-    for bad in ("-1", "abc", "1e3", "1.5", "", "123456789012", "99999999"):
+    for bad in ("-1", "abc", "1e3", "1.5", "", "123456789012", "99999999", "\u00b2", "\u2460", "\u0663"):
         answer = client.get(f"/api/runs/{job.token}", params={"since": bad})
         assert answer.status_code == 400 and "since" in answer.json()["error"], bad
 

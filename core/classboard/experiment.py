@@ -166,7 +166,7 @@ def parse_values(text, vary):
                 values.append(_as(name, float(part)))
             except ValueError:
                 p = PARAMS[name]
-                raise ValueError(f"'{part.strip()[:12]}' is not a {vary} between {_fmt(p.lo)} and "
+                raise ValueError(f"`{part.strip()[:12].replace('`', '?')}` is not a {vary} between {_fmt(p.lo)} and "
                                  f"{_fmt(p.hi)}") from None
     return tuple(values)
 

@@ -208,6 +208,8 @@ class Board:
         except (exc.ProgrammingError, exc.InternalError) as err:  # e.g. no rights on the tables
             raise BoardUnavailable(f"The class database refused the board's query ({_one_line(err)}).") from err
         except exc.DBAPIError as err:
+            if type(err) is exc.DatabaseError:  # e.g. an SQLite file that is damaged or not a database at all
+                raise BoardUnavailable(f"The class database cannot be read ({_one_line(err)}).") from err
             if err.connection_invalidated:
                 raise BoardUnavailable(f"The class database connection was lost ({_one_line(err)}).") from err
             raise

@@ -44,7 +44,7 @@ def parse_since(raw):
     if raw is None:
         return 0
     text = str(raw).strip()
-    if not text.isdigit() or len(text) > 8:
+    if not (text.isascii() and text.isdigit()) or len(text) > 8:  # '²'.isdigit() holds, int('²') fails
         return None
     value = int(text)
     return value if value <= MAX_SINCE else None
