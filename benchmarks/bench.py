@@ -199,16 +199,15 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=3, help="processes per implementation and workload")
     parser.add_argument("--skip", choices=("lesson", "lesson3"), help="leave one of the two workloads out")
     parser.add_argument("--lesson-style", action="store_true", help="also time the lesson's own loop style")
-    parser.add_argument("--peer", choices=("pytorch", "lesson-style"), help=argparse.SUPPRESS)
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if "--peer" in argv:  # a peer's own process: --peer NAME, then the training flags of python -m core.train
+    peer_parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    peer_parser.add_argument("--peer", choices=("pytorch", "lesson-style"))
+    known, flags = peer_parser.parse_known_args(argv)
+    if known.peer:  # a peer's own process: the other flags are those of python -m core.train
         from core.cli import train_parser, train_values, use_every_core
 
-        at = argv.index("--peer")
-        peer, flags = argv[at + 1], argv[:at] + argv[at + 2:]
         use_every_core()  # every core for the peer too, before MXNet or PyTorch loads
         cfg = TrainConfig(**train_values(train_parser("bench peer", "").parse_args(flags)))
-        return pytorch(cfg) if peer == "pytorch" else lesson_style(cfg)
+        return pytorch(cfg) if known.peer == "pytorch" else lesson_style(cfg)
     args = parser.parse_args(argv)
     peer = peer_name()
     ratios = {}
