@@ -37,13 +37,32 @@ def controls_ui(can_train=True):
 
 
 def submit(cfg):
-    """Start (or join) the run for cfg and make it this session's current run."""
-    job = services.get_runner().submit(cfg, viewer=services.viewer_id())
+    """Start (or join) the run for cfg and make it this session's current run.
+
+    A student keeps at most two runs going (the runner's fair share): a third releases the oldest, said once.
+    """
+    runner = services.get_runner()
+    job = runner.submit(cfg, viewer=services.viewer_id())
     runs = st.session_state.setdefault("mnist_runs", [])
     if job.id not in runs:
         runs.append(job.id)
     st.session_state.mnist_current = job.id
+    released = [j for j in runner.released(services.viewer_id()) if j.id in runs]
+    if released:
+        st.session_state["_released"] = [j.id for j in released]
     return job
+
+
+def released_ui(jobs):
+    """One sentence on the runs a new one released (a student keeps at most two going), once."""
+    ids = st.session_state.pop("_released", [])
+    gone = [j for j in jobs if j.id in ids]
+    if gone:
+        names = ", ".join(label(j, jobs).split(" ")[0] for j in gone)
+        kept = all(not j.finished or j.status != Status.STOPPED for j in gone)
+        st.info(f"Run {names} {'goes on for the classmates who share it, without you' if kept else 'was stopped'}: "
+                "each student keeps at most two runs going, so that everyone's runs get their turn.",
+                icon=":material/pan_tool:")
 
 
 def session_jobs():
@@ -197,6 +216,7 @@ def work_ui(seat):
     actions_ui(current)  # Stop first: a queued run it stops has ended before the note below is drawn
     class_ui.run_note_ui(seat, current)
     jobs = session_jobs()
+    released_ui(jobs)
     if not jobs:
         st.info("Press **Train** to start. The lesson's setup takes about a minute on full MNIST; "
                 "try 2,000 training images and 40 epochs for a run of about ten seconds.", icon=":material/info:")

@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from core.config import UNITS_SHOWN, PredictConfig, twin_pair
+from core.runner.jobs import SERVER
 from core.lessons import drawing
 from core.status import Status
 from core.views import predict_charts as pc, status
@@ -76,8 +77,9 @@ def start(train_cfg, digit):
 
     The class's pair is pinned: it runs to the end for everyone even if the student who started it leaves.
     """
-    base = [services.get_runner().submit(replace(BASE, train=cfg), viewer=services.viewer_id(), pin=train_cfg == BASE.train)
-            for cfg in twin_pair(train_cfg)]
+    shared = train_cfg == BASE.train  # the class's pair: the server's own runs in the queue's turns
+    base = services.get_runner().submit_all([replace(BASE, train=cfg) for cfg in twin_pair(train_cfg)],
+                                            viewer=services.viewer_id(), owner=SERVER if shared else None, pin=shared)
     st.session_state.predict_request = {"base": [j.id for j in base], "digit": digit, "digit_jobs": None}
 
 
@@ -91,7 +93,8 @@ def current_jobs():
         return base
     mine = services.jobs(state["digit_jobs"] or [])
     if not mine or None in mine:  # the nets are kept now: another digit costs a fraction of a second
-        mine = [services.get_runner().submit(replace(j.config, digit=state["digit"]), viewer=services.viewer_id()) for j in base]
+        mine = services.get_runner().submit_all([replace(j.config, digit=state["digit"]) for j in base],
+                                                viewer=services.viewer_id())
         state["digit_jobs"] = [j.id for j in mine]
     return mine
 

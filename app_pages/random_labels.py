@@ -73,8 +73,8 @@ def controls_ui():
         train = st.form_submit_button("Train", key="train", type="primary", icon=":material/play_arrow:")
         sweep = st.form_submit_button("Run the corruption sweep", key="sweep", icon=":material/tune:")
     values, notes = from_values(dict(label_noise=noise, drop_prob=drop_prob, train_size=train_size, epochs=epochs,
-                                     seed=seed, inputs=inputs), DEFAULTS)
-    for note in notes:  # epochs x images capped
+                                     seed=seed, inputs=inputs), DEFAULTS, price=memorize.price)
+    for note in notes:  # a run's cost capped (core.cost)
         st.warning(note, icon=":material/timer:")
     return values, "train" if train else "sweep" if sweep else None
 
@@ -107,7 +107,7 @@ def answer_ui(runs):
 
 def start(runner, key, configs):
     """Submit configs under `key`, stopping this session's previous runs there that nothing here still shows."""
-    ids = [runner.submit(cfg, viewer=services.viewer_id()).id for cfg in configs]
+    ids = [job.id for job in runner.submit_all(configs, viewer=services.viewer_id())]  # one request (fair share)
     other = "rl_sweep" if key == "rl_contrast" else "rl_contrast"
     shown = set(ids) | set(st.session_state.get(other, []))
     for old in set(st.session_state.get(key, [])) - shown:

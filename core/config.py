@@ -6,9 +6,10 @@ that is out of range is refused or clamped the same way everywhere.
 import math
 import re
 from dataclasses import asdict, dataclass, fields, replace
+from types import SimpleNamespace
 
-# Work one run may cost: epochs x training images (60 passes over full MNIST, about a minute).
-MAX_EXAMPLE_PASSES = 3_600_000
+from core import cost
+
 INPUT_KINDS = ("pixels", "shuffled", "random", "gaussian")
 INPUT_LABELS = {"pixels": "real images", "shuffled": "shuffled pixels (one fixed permutation)",
                 "random": "random pixels (a new permutation per image)", "gaussian": "Gaussian noise"}
@@ -128,9 +129,11 @@ class TrainConfig:
     def __post_init__(self):
         for f in fields(self):
             check(f.name, getattr(self, f.name))
-        if self.epochs * self.train_size > MAX_EXAMPLE_PASSES:
-            raise ValueError(f"epochs x train_size must be at most {MAX_EXAMPLE_PASSES:,} "
-                             f"(got {self.epochs} x {self.train_size:,})")
+        secs = cost.seconds(self)
+        if secs > cost.MAX_RUN_SECONDS:
+            raise ValueError(f"this run would take about {cost.describe(secs)} of a training worker, more than the "
+                             f"{cost.describe(cost.MAX_RUN_SECONDS)} one run may take; lower epochs or train_size, "
+                             "or raise batch_size")
 
     @property
     def drop_probs(self):
@@ -150,16 +153,70 @@ class TrainConfig:
                 f"{self.train_size:,} imgs, seed {self.seed}")
 
 
-def max_epochs_for(train_size):
-    """Largest epoch count allowed with this many training images."""
-    return max(1, min(PARAMS["epochs"].hi, MAX_EXAMPLE_PASSES // train_size))
+def shape(values):
+    """The run a form's values describe, unchecked, for pricing: TrainConfig's defaults with these values."""
+    return SimpleNamespace(**{**asdict(TrainConfig()), **values})
 
 
-def from_values(values, defaults, names=None):
+def _largest(ok, lo, hi):
+    """The largest n in lo..hi with ok(n) (ok holds for small n and not beyond some point), or None."""
+    if not ok(lo):
+        return None
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if ok(mid) else (lo, mid - 1)
+    return lo
+
+
+def _doublings(start, stop):
+    """start, 2 x start, 4 x start, ... up to stop (included): the batch sizes a too-dear run is offered."""
+    while start < stop:
+        yield start
+        start *= 2
+    yield stop
+
+
+def fit_budget(values, price=None):
+    """(values, notes): epochs lowered, and if one epoch is still too much the batch size raised, until the run
+    costs at most core.cost.MAX_RUN_SECONDS. price(values) -> worker-seconds (default: core.cost on shape(values))."""
+    price = price or (lambda v: cost.seconds(shape(v)))
+    out, notes, limit = dict(values), [], cost.MAX_RUN_SECONDS
+    if price(out) <= limit:
+        return out, notes
+    secs = price(out)
+    cap = _largest(lambda e: price({**out, "epochs": e}) <= limit, 1, out["epochs"])
+    batch = out.get("batch_size", PARAMS["batch_size"].default)
+    if cap is not None:
+        notes.append(f"epochs: {out['epochs']} epochs of {out['train_size']:,} images in batches of {batch} would "
+                     f"take about {cost.describe(secs)} of a training worker, more than the "
+                     f"{cost.describe(limit)} one run may take; using {cap}. Fewer training images or a larger "
+                     "batch size leave room for more epochs.")
+        out["epochs"] = cap
+        return out, notes
+    out["epochs"] = 1
+    hi = int(PARAMS["batch_size"].hi)
+    low = next((b for b in _doublings(batch, hi) if price({**out, "batch_size": b}) <= limit), None)
+    if low is None:  # not even the largest batch: fewer images
+        size = _largest(lambda n: price({**out, "train_size": n, "batch_size": int(PARAMS["batch_size"].hi)}) <= limit,
+                        int(PARAMS["train_size"].lo), out["train_size"]) or int(PARAMS["train_size"].lo)
+        notes.append(f"train_size: one epoch of {out['train_size']:,} images would take about {cost.describe(secs)} "
+                     f"of a training worker, more than the {cost.describe(limit)} one run may take; using one epoch "
+                     f"of {size:,} images in batches of {int(PARAMS['batch_size'].hi)}.")
+        out.update(train_size=size, batch_size=int(PARAMS["batch_size"].hi))
+        return out, notes
+    notes.append(f"batch_size: batches of {batch} would take about {cost.describe(secs)} of a training worker "
+                 f"(every step has a fixed price), more than the {cost.describe(limit)} one run may take; using one "
+                 f"epoch in batches of {low}. Fewer training images allow smaller batches.")
+    out["batch_size"] = low
+    return out, notes
+
+
+def from_values(values, defaults, names=None, price=None):
     """Validated values for `names` from a mapping of raw strings or numbers, with one note per fix.
 
     Missing names take their value from `defaults`; unusable ones are dropped (default kept) and
-    out-of-range ones clamped. Returns (dict of values, list of notes).
+    out-of-range ones clamped; a run that would cost more than one run may is cut to fit (fit_budget, with
+    `price`). Returns (dict of values, list of notes).
     """
     out, notes = dict(defaults), []
     for name in names or defaults:
@@ -169,11 +226,9 @@ def from_values(values, defaults, names=None):
                 out[name] = value
             if note:
                 notes.append(note)
-    if "epochs" in out and "train_size" in out and out["epochs"] > max_epochs_for(out["train_size"]):
-        cap = max_epochs_for(out["train_size"])
-        notes.append(f"epochs: {out['epochs']} passes over {out['train_size']:,} images is more work than one "
-                     f"run may take; using {cap}.")
-        out["epochs"] = cap
+    if "epochs" in out and "train_size" in out:
+        out, budget_notes = fit_budget(out, price)
+        notes += budget_notes
     return out, notes
 
 

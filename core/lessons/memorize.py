@@ -11,23 +11,33 @@ from dataclasses import replace
 
 import pandas as pd
 
-from core.config import INPUT_LABELS, MAX_EXAMPLE_PASSES, TrainConfig
+from core import cost
+from core.config import INPUT_LABELS, TrainConfig, shape
 
 FIT = 0.99  # train accuracy that counts as "fitted the training set"
 CHANCE = 0.1  # ten classes
 EVAL_SIZE = 1000  # images per accuracy check
 EVAL_POINTS = 100  # accuracy checks per run at most: every epoch up to 100 epochs, every 3rd for 300
 SWEEP_NOISE = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-SWEEP_BUDGET = MAX_EXAMPLE_PASSES  # most work one sweep may cost: epochs x training images, summed over its runs
+SWEEP_BUDGET = cost.MAX_RUN_SECONDS  # most worker-seconds one sweep may cost, summed over its runs (core.cost)
+
+
+def base_fields(values):
+    """The fields of base_config's run, unchecked."""
+    epochs = values.get("epochs", 300)
+    return dict(epochs=epochs, train_size=values.get("train_size", 1000), seed=values.get("seed", 1),
+                label_noise=values.get("label_noise", 1.0), inputs=values.get("inputs", "pixels"), eval_size=EVAL_SIZE,
+                eval_every=max(1, math.ceil(epochs / EVAL_POINTS)), drop_prob1=0.0, drop_prob2=0.0)
 
 
 def base_config(values):
     """The page's values as a TrainConfig without dropout, evaluated on EVAL_SIZE images at most EVAL_POINTS times."""
-    epochs = values.get("epochs", 300)
-    return TrainConfig(epochs=epochs, train_size=values.get("train_size", 1000),
-                       seed=values.get("seed", 1), label_noise=values.get("label_noise", 1.0),
-                       inputs=values.get("inputs", "pixels"), eval_size=EVAL_SIZE,
-                       eval_every=max(1, math.ceil(epochs / EVAL_POINTS)), drop_prob1=0.0, drop_prob2=0.0)
+    return TrainConfig(**base_fields(values))
+
+
+def price(values):
+    """Worker-seconds of one of the page's runs (core.cost), for core.config.from_values' budget."""
+    return cost.seconds(shape(base_fields(values)))
 
 
 def labels_name(label_noise, inputs="pixels"):
@@ -66,17 +76,22 @@ def sweep_configs(values):
     base = base_config({**values, "inputs": "pixels"})
     drop_prob, runs = values.get("drop_prob", 0.5), len(SWEEP_NOISE)
     probs, note = (0.0, drop_prob), None
+    one = cost.seconds(base)
     if not drop_prob:
         probs = (0.0,)
-    elif 2 * runs * base.epochs * base.train_size > SWEEP_BUDGET:
+    elif 2 * runs * one > SWEEP_BUDGET:
         probs = (0.0,)
         note = "The sweep runs without dropout"
-    epochs = min(base.epochs, max(1, SWEEP_BUDGET // (runs * base.train_size)))
-    if epochs < base.epochs:
+    epochs = base.epochs
+    if runs * one > SWEEP_BUDGET:
+        epochs = max(1, next((e for e in range(base.epochs, 0, -1)
+                              if runs * price({**values, "epochs": e}) <= SWEEP_BUDGET), 1))
         note = f"The sweep runs without dropout and trains {epochs} epochs instead of {base.epochs}"
     if note:
-        note += f", to stay within {SWEEP_BUDGET:,} image passes (epochs x images, summed over its runs)."
-    return [replace(base, epochs=epochs, label_noise=n).with_dropout(p) for p in probs for n in SWEEP_NOISE], note
+        note += (f", to stay within {cost.describe(SWEEP_BUDGET)} of training for its runs together "
+                 "(fewer training images leave room for more).")
+    return [replace(base_config({**values, "inputs": "pixels", "epochs": epochs}), label_noise=n).with_dropout(p)
+            for p in probs for n in SWEEP_NOISE], note
 
 
 def epochs_to_fit(events, threshold=FIT):

@@ -11,6 +11,12 @@ pages only submit a task and read a Job's state.
     runner.shutdown()
 
 Identical tasks share one job, so a class pressing Train with the defaults costs one run.
+
+Fair share: the queue serves people in turn, not presses in order. Every job has owners (the sessions that asked
+for it, or SERVER for the server's own runs); the next job to start belongs to the owner with the fewest runs
+training now, then the one served least recently, students before the server, each owner's own requests in
+order. A session holds at most `max_open` unfinished requests (a press of Train: one run, or a page's set of runs);
+a further one releases its oldest, which stops unless someone else still wants it.
 """
 import concurrent.futures
 import dataclasses
@@ -24,15 +30,20 @@ import secrets
 import threading
 import time
 import weakref
-from collections import OrderedDict, deque
+from collections import Counter, OrderedDict, deque
 
+from core import cost
 from core.runner import tasks
 from core.status import ENDED, Status
 
 QUEUED, RUNNING, FINISHED, STOPPED, FAILED, DIVERGED = (Status.QUEUED, Status.RUNNING, Status.FINISHED, Status.STOPPED,
                                                        Status.FAILED, Status.DIVERGED)
 
-__all__ = ["Job", "Runner", "make_backend", "find"]
+__all__ = ["Job", "Runner", "make_backend", "find", "SERVER", "MAX_OPEN"]
+
+SERVER = "server"  # the owner of the server's own runs (a class's gap runs, lesson 4's shared nets): one more owner
+MAX_OPEN = 2  # unfinished requests one session may hold: a run and its twin, compared side by side
+RELEASED = "Stopped: its student started a newer run (one student keeps at most two runs going)."
 
 _RUNNERS = weakref.WeakSet()  # every live Runner of this process, for find()
 MAX_BATCH = 1000  # events recorded under one hold of the table's lock
@@ -80,6 +91,7 @@ class Job:
     pinned: bool = False  # kept running when nobody watches (e.g. a class run whose student closed the tab)
     halt_message: str = "Stopped on request."
     starts_at: float = None  # while queued: when it should start (time.monotonic()), from the runs ahead of it
+    owners: dict = dataclasses.field(default_factory=dict)  # owner -> its request (a sequence number) this job is in
     first_point: threading.Event = dataclasses.field(default_factory=threading.Event, repr=False, compare=False)
     """Set at the job's first batch event, or at its end: what a page waiting for a first chart waits on."""
 
@@ -122,10 +134,16 @@ def make_backend(address=None, max_workers=None):
 class Runner:
     """The job table: the FIFO queue, a bounded cache of finished jobs, and the backend's slots."""
 
-    def __init__(self, max_workers=None, keep=64, abandon_after=60.0, hard_stop_after=3.0, backend=None):
+    def __init__(self, max_workers=None, keep=64, abandon_after=60.0, hard_stop_after=3.0, backend=None,
+                 max_open=MAX_OPEN):
         self.backend = backend or make_backend(max_workers=max_workers)
         self.max_workers = self.backend.size
         self.keep, self.abandon_after, self.hard_stop_after = keep, abandon_after, hard_stop_after
+        self.max_open = max_open  # unfinished requests per session (None: no limit)
+        self._requests = itertools.count(1)
+        self._turns = itertools.count(1)
+        self._served = {}  # owner -> the turn at which its latest run started
+        self._released = {}  # owner -> jobs its latest requests released, until the page asks (released())
         self._outbox = queue.Queue()
         self._lock = threading.RLock()
         self._jobs = OrderedDict()  # task -> Job, least recently used first
@@ -134,7 +152,7 @@ class Runner:
         self._queue = []
         self._ids = itertools.count(1)
         self._listeners = []
-        self._per_pass = None  # seconds per image pass of the runs finished here (a moving average)
+        self._pace = None  # measured seconds per modelled second (core.cost) of the runs finished here
         self.worker_error = None
         self.loop_errors = deque(maxlen=50)  # the latest errors the runner's thread survived (also logged)
         self._workers = [self.backend.start_slot(self._outbox) for _ in range(self.max_workers)]
@@ -146,9 +164,11 @@ class Runner:
         _RUNNERS.add(self)
 
     # ---- what pages call -------------------------------------------------------------------
-    def submit(self, task, viewer=None, pin=False):
-        """The job for task: an existing one (queued, running or finished) or a new one at the queue's end.
+    def submit(self, task, viewer=None, pin=False, owner=None, request=None):
+        """The job for task: an existing one (queued, running or finished) or a new one in its owner's line.
 
+        owner: who asked (a session's id; SERVER for the server's own runs); by default the viewer, and SERVER for
+        a new job nobody views. request: the request this job belongs to (submit_all's); by default its own.
         pin=True keeps the job running when all its viewers leave (an explicit stop still stops it).
         """
         tasks.kind_of(task)  # refuse what no worker can run, here rather than in the worker
@@ -158,13 +178,49 @@ class Runner:
                 job = Job(next(self._ids), task)
                 self._jobs[task] = self._by_id[job.id] = self._by_token[job.token] = job
                 self._queue.append(job)
-                self._renumber()
-                self._trim()
+                owner = owner or viewer or SERVER
                 self._outbox.put(WAKE)  # a free worker takes it now, not at the loop's next look
+            owner = owner or viewer
+            if owner is not None and not job.finished and owner not in job.owners:
+                job.owners[owner] = request or next(self._requests)
+                self._make_room(owner, job.owners[owner])
             self._jobs.move_to_end(task)
             job.pinned = job.pinned or pin
             self._touch(job, viewer)
+            self._plan()
+            self._trim()
             return job
+
+    def submit_all(self, tasks_, viewer=None, owner=None, pin=False):
+        """Jobs for several tasks asked for by one press (e.g. a page's four runs): one request of its owner."""
+        with self._lock:
+            request = next(self._requests)
+            return [self.submit(task, viewer=viewer, owner=owner, request=request, pin=pin) for task in tasks_]
+
+    def released(self, owner):
+        """The jobs this owner's latest requests released to stay within max_open (stopped unless someone else
+        wanted them), once: the page says so in one sentence."""
+        with self._lock:
+            return list(self._released.pop(owner, ()))
+
+    def _make_room(self, owner, request):
+        """Keep a session's unfinished requests within max_open: release the oldest ones beyond it."""
+        if owner == SERVER or self.max_open is None:
+            return
+        open_ = sorted({j.owners[owner] for j in self._by_id.values() if not j.finished and owner in j.owners})
+        for old in open_[:max(0, len(open_) - self.max_open)]:
+            if old == request:
+                continue
+            for job in [j for j in self._by_id.values() if not j.finished and j.owners.get(owner) == old]:
+                self._release(job, owner)
+                self._released.setdefault(owner, deque(maxlen=10)).append(job)
+
+    def _release(self, job, owner):
+        """The owner lets go of the job; it stops unless another owner, a viewer or a pin still holds it."""
+        job.owners.pop(owner, None)
+        job.viewers.pop(owner, None)
+        if not job.owners and not job.viewers and not job.pinned:
+            self._halt(job, RELEASED)
 
     def get(self, job_id, viewer=None):
         """The job with this id (None if forgotten); reading it counts as the viewer still looking."""
@@ -181,8 +237,19 @@ class Runner:
             if job is None or job.finished:
                 return job
             job.viewers.pop(viewer, None)
+            job.owners.pop(viewer, None)
             if not job.viewers:
                 self._halt(job, "Stopped on request.")
+            else:
+                self._plan()
+            return job
+
+    def cancel(self, job_id, message):
+        """End the job whatever its viewers and pin (e.g. its class was closed): at once if it only waits."""
+        with self._lock:
+            job = self._by_id.get(job_id)
+            if job is not None and not job.finished:
+                self._halt(job, message)
             return job
 
     def add_listener(self, fn):
@@ -243,10 +310,6 @@ class Runner:
         if viewer is not None:
             job.viewers[viewer] = time.monotonic()
 
-    def _renumber(self):
-        for i, job in enumerate(self._queue, 1):
-            job.position = i
-
     def _trim(self):
         ended = [task for task, job in self._jobs.items() if job.finished]
         for task in ended[:max(0, len(self._jobs) - self.keep)]:
@@ -256,8 +319,8 @@ class Runner:
     def _halt(self, job, message):
         if job.status == QUEUED:
             self._queue.remove(job)
-            self._renumber()
             self._end(job, STOPPED, message)
+            self._plan()
         else:
             job.halt_message = message
             for w in self._workers:
@@ -270,10 +333,10 @@ class Runner:
             return
         job.status, job.message, job.ended, job.position, job.starts_at = status, message, time.monotonic(), 0, None
         job.first_point.set()
-        passes = self._passes(job.config)
-        if status == FINISHED and passes and job.started and not getattr(job.config, "train", None):
-            rate = (job.ended - job.started) / passes  # seconds per image pass of a whole run, evaluations included
-            self._per_pass = rate if self._per_pass is None else 0.7 * self._per_pass + 0.3 * rate
+        modelled = self._modelled(job.config)
+        if status == FINISHED and modelled and job.started and not getattr(job.config, "train", None):
+            pace = (job.ended - job.started) / modelled  # this server's seconds per second of core.cost's model
+            self._pace = pace if self._pace is None else 0.7 * self._pace + 0.3 * pace
         for fn in self._listeners:
             try:
                 fn(job)
@@ -302,7 +365,7 @@ class Runner:
                 self._guard(self._check_workers)
                 self._guard(self._dispatch)
                 if self._queue:
-                    self._guard(self._estimate_starts)
+                    self._guard(self._plan)
                 if time.monotonic() - last_abandon >= 1.0:
                     last_abandon = time.monotonic()
                     self._guard(self._abandon)
@@ -358,42 +421,60 @@ class Runner:
             if not self._queue or self.worker_error:
                 return
             if w.job is None and w.alive() and w.ready:
-                job = self._queue.pop(0)
+                job, owner = self._next(self._owners_running(), self._served)
+                self._queue.remove(job)
+                self._served[owner] = next(self._turns)
                 w.job, w.stop_requested, job.status, job.started = job, None, RUNNING, time.monotonic()
                 job.position, job.starts_at = 0, None
                 w.run(job.id, tasks.encode(job.config))
-                self._renumber()
+                self._plan()
 
-    def _estimate_starts(self):
-        """Each queued job's start: the workers free up as their runs end, and the jobs ahead take them in turn.
+    def _next(self, running, served, waiting=None):
+        """(job, owner) that the next free worker takes: among the owners with a queued job, the one with the fewest
+        runs training, then students before the server, then the one served longest ago; its oldest request."""
+        def claim(job):
+            return min((running[o], o == SERVER, served.get(o, 0), seq, job.id, o) for o, seq in _owners(job).items())
+        job = min(self._queue if waiting is None else waiting, key=claim)
+        return job, claim(job)[-1]
 
-        A run's length is its image passes times the seconds per pass measured on the runs that ended here.
-        """
-        now = time.monotonic()
-        free = []  # (when a worker frees up, whether that time is known) for every live worker
-        for w in self._workers:
+    def _owners_running(self):
+        return Counter(o for w in self._workers if w.job is not None and not w.job.finished for o in _owners(w.job))
+
+    def _plan(self):
+        """Each queued job's place and expected start under the same turns as _dispatch: the workers free up as
+        their runs end (core.cost's length times the pace measured here), and the owners take them in turn."""
+        now, running, served = time.monotonic(), self._owners_running(), dict(self._served)
+        free = []  # (when a worker frees up, whether that is known, slot, the owners of the run it ends)
+        for i, w in enumerate(self._workers):
             if w.alive():
                 left = self._left(w.job) if w.job is not None else 0.0
-                free.append((now + (left or 0.0), left is not None))
+                free.append((now + (left or 0.0), left is not None, i, tuple(_owners(w.job)) if w.job else ()))
         heapq.heapify(free)
-        for job in self._queue:
-            if not free:
-                return
-            start, known = heapq.heappop(free)
-            job.starts_at = start if known else None
+        waiting, turn = list(self._queue), max(served.values(), default=0)
+        for place in range(1, len(waiting) + 1):
+            start, known, slot, ended = heapq.heappop(free) if free else (None, False, None, ())
+            running.subtract(ended)
+            job, owner = self._next(running, served, waiting)
+            waiting.remove(job)
+            turn += 1
+            served[owner] = turn
+            running.update(_owners(job))
+            job.position, job.starts_at = place, start if known else None
             length = self._length(job.config)
-            heapq.heappush(free, (start + (length or 0.0), known and length is not None))
+            if slot is not None:
+                heapq.heappush(free, (start + (length or 0.0), known and length is not None, slot, tuple(_owners(job))))
 
-    def _passes(self, task):
+    def _modelled(self, task):
+        """core.cost's worker-seconds for a task's training (a prediction request: its net's), or None."""
         cfg = getattr(task, "train", task)
-        return getattr(cfg, "epochs", 0) * getattr(cfg, "train_size", 0) or None
+        return cost.seconds(cfg) if hasattr(cfg, "epochs") else None
 
     def _length(self, task):
-        passes = self._passes(task)
-        return passes * self._per_pass if passes and self._per_pass is not None else None
+        modelled = self._modelled(task)
+        return modelled * self._pace if modelled and self._pace is not None else None
 
     def _left(self, job):
-        """Seconds a running job still needs: its own pace once it has one, else the measured rate."""
+        """Seconds a running job still needs: its own pace once it has one, else the modelled length."""
         if job.eta is not None:
             return job.eta
         length = self._length(job.config)
@@ -407,3 +488,8 @@ class Runner:
             if all(now - t > self.abandon_after for t in job.viewers.values()):
                 job.viewers.clear()
                 self._halt(job, "Stopped: nobody was watching it.")
+
+
+def _owners(job):
+    """The job's owners with their requests; a job nobody owns any more (kept by a viewer or a pin) is the server's."""
+    return job.owners or {SERVER: job.id}
