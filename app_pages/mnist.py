@@ -59,7 +59,7 @@ def released_ui(jobs):
     gone = [j for j in jobs if j.id in ids]
     if gone:
         names = ", ".join(label(j, jobs).split(" ")[0] for j in gone)
-        kept = all(not j.finished or j.status != Status.STOPPED for j in gone)
+        kept = all(j.owners or j.viewers or j.pinned for j in gone)  # someone else still holds it
         st.info(f"Run {names} {'goes on for the classmates who share it, without you' if kept else 'was stopped'}: "
                 "each student keeps at most two runs going, so that everyone's runs get their turn.",
                 icon=":material/pan_tool:")

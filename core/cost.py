@@ -14,11 +14,11 @@ MAX_RUN_SECONDS = 120.0  # the most one run may cost: about 2 worker-minutes
 
 # Seconds per unit of each count, fitted by benchmarks/cost_model.py: one worker with one MXNet thread
 # (two workers on two cores), the other core busy.
-PER_STEP = 4.0e-4  # an optimiser step's fixed price (the graph's calls, reading the loss back)
-PER_STEP_PARAM = 2.0e-9  # ... and per parameter it updates (the SGD step touches every weight)
-PER_TRAIN_MAC = 2.4e-10  # a training image's forward and backward pass, per multiply-add of the forward pass
-PER_EVAL_MAC = 1.3e-10  # an image through the net to check accuracy, per multiply-add
-PER_EPOCH = 2.0e-2  # shuffling the set and the epoch's bookkeeping
+PER_STEP = 6.0e-4  # an optimiser step's fixed price (the graph's calls, reading the loss back)
+PER_STEP_PARAM = 7.0e-10  # ... and per parameter it updates (the SGD step touches every weight)
+PER_TRAIN_MAC = 8.0e-11  # a training image's forward and backward pass, per multiply-add of the forward pass
+PER_EVAL_MAC = 3.5e-11  # an image through the net to check accuracy, per multiply-add
+PER_EPOCH = 1.0e-2  # shuffling the set and the epoch's bookkeeping
 
 
 def sizes(hidden1, hidden2):

@@ -1,5 +1,6 @@
 """The MNIST page under AppTest: defaults, a short run, a second run compared, link values clamped."""
 from tests import apptest
+from tests.jobs import wait
 
 
 def open_page(**query):
@@ -53,6 +54,21 @@ def test_a_short_run_finishes_and_a_twin_is_compared():
     assert list(table["drop_prob1"]) == [0.5, 0.0]
     (live,) = apptest.mounted(at)  # one chart component compares both runs
     assert [r["label"][:2] for r in live["runs"]] == ["#1", "#2"] and not any(r["live"] for r in live["runs"])
+
+
+def test_a_third_train_stops_the_oldest_run_and_says_so_once():
+    at = open_page(epochs=50, train_size=20000, lr=0.01, seed=106)
+    for seed in (106, 107, 108):  # three distinct runs, pressed while the first still trains
+        at.number_input(key="seed").set_value(seed)
+        at.button(key="train").click().run()
+    assert not at.exception
+    first = ui_runner().get(at.session_state["mnist_runs"][0])
+    (said,) = [i.value for i in at.info if "at most two runs" in i.value]
+    assert said.startswith("Run #1 was stopped")
+    assert wait(first, 30).status == "stopped"
+    at.button(key="stop").click().run()  # the current run (#3)
+    assert not any("at most two runs" in i.value for i in at.info)  # said once
+    ui_runner().stop(at.session_state["mnist_runs"][1], at.session_state["_viewer"])
 
 
 def test_bad_link_values_are_clamped_or_dropped_with_a_note():

@@ -1,4 +1,5 @@
-"""The runner: shared jobs, a FIFO queue, stop, crashes, divergence, determinism, no leftovers.
+"""The runner: shared jobs, one owner's queue in order, stop, crashes, divergence, determinism, no leftovers, the
+two-run cap on real workers (the turns between owners: test_fair_share.py).
 
 Every test runs on the local worker processes, and again on Ray when RUNNER_ADDRESS names it
 (`RUNNER_ADDRESS=ray` starts a local Ray instance; CI's Ray step runs that after installing requirements-ray.txt).
@@ -42,7 +43,7 @@ def backend(request):
 
 @pytest.fixture(scope="module")
 def runner(backend):
-    r = Runner(max_workers=2)
+    r = Runner(max_workers=2, max_open=None)  # tests here press many times as one viewer; the cap has its own test
     assert r.wait_ready(60), r.worker_error
     yield r
     r.shutdown()
@@ -62,7 +63,7 @@ def test_identical_configs_share_one_job(runner):
 
 def test_parallel_runs_match_runs_alone(runner, mnist):
     cfgs = [TrainConfig(epochs=2, seed=20 + i, **TINY) for i in range(4)]
-    jobs = [runner.submit(c, viewer="t") for c in cfgs]
+    jobs = [runner.submit(c, viewer=f"t{i}") for i, c in enumerate(cfgs)]  # four students, one run each
     for job, cfg in zip(jobs, cfgs):
         wait(job)
         assert job.status == "finished"
@@ -77,8 +78,8 @@ def until(check, timeout=30):
         time.sleep(0.01)
 
 
-def test_queue_is_first_in_first_out_with_positions_and_start_estimates(runner):
-    wait(runner.submit(TrainConfig(epochs=1, seed=29, **TINY), viewer="q"))  # a finished run gives the rate
+def test_one_owners_queue_is_first_in_first_out_with_positions_and_start_estimates(runner):
+    wait(runner.submit(TrainConfig(epochs=1, seed=29, **TINY), viewer="q"))  # a finished run gives the pace
     long = [runner.submit(TrainConfig(epochs=50, seed=30 + i, train_size=5000, eval_size=500), viewer="q")
             for i in range(2)]
     until(lambda: all(j.status == "running" for j in long))
@@ -99,7 +100,7 @@ def test_queue_is_first_in_first_out_with_positions_and_start_estimates(runner):
 
 
 def test_stop_halts_a_run_in_the_epoch_it_is_in(runner):
-    job = runner.submit(TrainConfig(epochs=20, seed=50), viewer="s")
+    job = runner.submit(TrainConfig(epochs=10, seed=50), viewer="s")  # the lesson's run
     assert job.first_point.wait(30) and job.of_kind("batch")  # set at the first loss point
     runner.stop(job.id, "s")
     wait(job, 5)
@@ -182,6 +183,24 @@ def test_a_pinned_run_finishes_after_its_viewer_leaves_and_listeners_hear_once()
         r.shutdown()
 
 
+def test_a_third_train_stops_the_sessions_oldest_run_on_real_workers():
+    r = Runner(max_workers=1)  # the app's cap
+    try:
+        assert r.wait_ready(60), r.worker_error
+        first = r.submit(TrainConfig(epochs=50, seed=120, train_size=5000), viewer="tab")
+        assert first.first_point.wait(30)
+        second = r.submit(TrainConfig(epochs=1, seed=121, **TINY), viewer="tab")
+        third = r.submit(TrainConfig(epochs=1, seed=122, **TINY), viewer="tab")
+        assert r.released("tab") == [first]
+        wait(first, 30)
+        assert first.status == "stopped" and "newer run" in first.message
+        wait(second, 60)
+        wait(third, 60)
+        assert second.status == third.status == "finished"
+    finally:
+        r.shutdown()
+
+
 def test_unknown_task_kinds_are_refused(runner):
     with pytest.raises(TypeError):
         runner.submit(("not", "a task"), viewer="z")
@@ -210,7 +229,7 @@ if RAY:  # the Ray backend's own tests: defined only where Ray is selected, so n
         try:
             assert r.wait_ready(90), r.worker_error
             cfgs = [TrainConfig(epochs=2, seed=110 + i, **TINY) for i in range(4)]
-            jobs = [r.submit(c, viewer="f") for c in cfgs]
+            jobs = [r.submit(c, viewer=f"f{i}") for i, c in enumerate(cfgs)]
             for job in jobs:
                 wait(job)
             assert max(job.started for job in jobs) < min(job.ended for job in jobs)  # all four ran together

@@ -19,7 +19,7 @@ CHANCE = 0.1  # ten classes
 EVAL_SIZE = 1000  # images per accuracy check
 EVAL_POINTS = 100  # accuracy checks per run at most: every epoch up to 100 epochs, every 3rd for 300
 SWEEP_NOISE = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-SWEEP_BUDGET = cost.MAX_RUN_SECONDS  # most worker-seconds one sweep may cost, summed over its runs (core.cost)
+SWEEP_BUDGET = 2 * cost.MAX_RUN_SECONDS  # most worker-seconds one sweep may cost, summed over its runs (core.cost)
 
 
 def base_fields(values):

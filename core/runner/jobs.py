@@ -223,10 +223,11 @@ class Runner:
             self._halt(job, RELEASED)
 
     def get(self, job_id, viewer=None):
-        """The job with this id (None if forgotten); reading it counts as the viewer still looking."""
+        """The job with this id (None if forgotten); reading it counts as the viewer still looking (a viewer the job
+        does not have, e.g. one that pressed Stop or released it, is not added back)."""
         with self._lock:
             job = self._by_id.get(job_id)
-            if job is not None:
+            if job is not None and viewer in job.viewers:
                 self._touch(job, viewer)
             return job
 
