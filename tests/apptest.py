@@ -31,3 +31,19 @@ def mounted(at, component="dropout_live_runs"):
     """The data each live component on the page was mounted with (AppTest runs no component JavaScript)."""
     import json
     return [json.loads(c.proto.json) for c in at.get("bidi_component") if c.proto.component_name.endswith(component)]
+
+
+def largest_element_bytes(at):
+    """The size of the largest element on the page as Streamlit serialises it (each goes out in a message of its
+    own), for the check against server.maxMessageSize."""
+    sizes = [0]
+
+    def walk(node):
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            sizes.append(proto.ByteSize())
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+    walk(at.main)
+    walk(at.sidebar)
+    return max(sizes)

@@ -3,6 +3,7 @@
 import pytest
 
 from tests import apptest
+from tests.test_message_size import limit_bytes
 
 TINY_RUN = dict(train_size=1000, epochs=10, lr=0.01)  # about 85% test accuracy in a couple of seconds
 
@@ -64,6 +65,7 @@ def test_a_finished_mnist_run_and_its_twin_answer_for_a_chosen_digit():
     captions = [c for img in at.image for c in img.captions]
     assert "test image 5, a 1" in captions and "90°" in captions and sum(c.startswith("#") for c in captions) == 8
     assert len(at.get("vega_lite_chart")) == 5 and len(at.dataframe) == 1
+    assert apptest.largest_element_bytes(at) < limit_bytes() / 4  # the app's heaviest page, in messages
     change = [img.value for img in at.image][-2:]  # the two rows of first-layer units
     at.toggle(key="raw_weights").set_value(True).run()
     assert not at.exception and [img.value for img in at.image][-2:] != change
