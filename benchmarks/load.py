@@ -591,6 +591,8 @@ def check_args(parser, args):
         parser.error("--students must be between 1 and 500")
     if args.url and urlsplit(args.url).hostname != "127.0.0.1":
         parser.error("--url must point at 127.0.0.1 (this benchmark only talks to a local server)")
+    if not 1 <= args.presses <= 500:
+        parser.error("--presses must be between 1 and 500")
     if args.duration <= 0 or args.window < 0 or args.loads < 0 or args.moves < 0:
         parser.error("--duration must be positive; --window, --loads and --moves not negative")
     if args.board is not None and not args.board.strip():
@@ -617,6 +619,9 @@ def parse_args(argv=None):
     parser.add_argument("--pause", type=float, default=3.0,
                         help="seconds the browser rests after each load (the steady live phase is measured then)")
     parser.add_argument("--open-timeout", type=float, default=120, help="seconds a student waits for /mnist")
+    parser.add_argument("--mischief", action="store_true", help="instead: the class alone, then beside a tab that "
+                        "presses Train --presses times (benchmarks/mischief.py); honest students' start and end")
+    parser.add_argument("--presses", type=int, default=50, help="with --mischief: the mischievous tab's presses")
     args = parser.parse_args(argv)
     check_args(parser, args)
     return args
@@ -625,6 +630,15 @@ def parse_args(argv=None):
 def main(argv=None):
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a plain kill still stops the app and the browser
+    if args.mischief:
+        from benchmarks import mischief
+        with the_app(args) as (url, _):
+            fig = mischief.compare(url, args)
+        print(mischief.report(fig, args))
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(fig, f, indent=1)
+        return
     try:
         fig = run(args)
     except (RuntimeError, PlaywrightError) as err:

@@ -473,7 +473,8 @@ class Student(Tab):
 
     def __init__(self, url, query, deadline):
         super().__init__(url, "mnist", query, deadline)
-        self.opened = self.pressed = self.first_chart = self.queue_shown = self.ended = self.failure = None
+        self.opened = self.pressed = self.first_chart = self.queue_shown = self.started = self.ended = None
+        self.failure = None
         self.first_rows, self.positions, self.status = 0, [], ""
         self.done = asyncio.Event()
 
@@ -513,6 +514,8 @@ class Student(Tab):
             return
         if answer["status"] == "queued":
             self.saw_position(answer["text"])
+        elif self.started is None:  # the first answer after the queue: the run has started (or already ended)
+            self.started = now() - self.pressed
         if answer["loss"] and self.first_chart is None:
             self.first_chart, self.first_rows = now() - self.pressed, len(answer["loss"])
         self.status = answer["text"]
@@ -538,15 +541,63 @@ class Student(Tab):
     def summary(self):
         return {**super().summary(), "opened_s": self.opened, "pressed": self.pressed,
                 "first_chart_s": self.first_chart, "first_chart_rows": self.first_rows, "end_s": self.ended,
+                "start_s": self.started,
                 "queue_shown_s": self.queue_shown,
                 "queue_positions": sorted(set(self.positions)), "status": self.status[:160],
                 "failure": self.failure}
 
 
-def student_query(i, epochs, train_size):
-    """The class link's setup; every other student adds a seed of their own (a run of their own)."""
+def student_query(i, epochs, train_size, seed_base=None):
+    """The class link's setup; every other student adds a seed of their own (a run of their own).
+
+    seed_base: the shared half trains seed seed_base too, the others seed_base + 1 + i (so that two classes on
+    one server share no finished run).
+    """
     query = f"epochs={epochs}&train_size={train_size}"
-    return query if i % 2 == 0 else f"{query}&seed={1000 + i}"
+    if seed_base is None:
+        return query if i % 2 == 0 else f"{query}&seed={1000 + i}"
+    return f"{query}&seed={seed_base if i % 2 == 0 else seed_base + 1 + i}"
+
+
+class Presser(Tab):
+    """A mischievous tab on /mnist: presses Train with one new seed after another, as fast as the server answers."""
+
+    def __init__(self, url, query, deadline, presses, seed_base):
+        super().__init__(url, "mnist", query, deadline)
+        self.presses, self.seed_base, self.pressed_at, self.answered = presses, seed_base, [], asyncio.Event()
+        self.failure = None
+
+    def on_fragment_run(self, run):
+        self.answered.set()
+
+    def on_full_run(self, run):
+        self.answered.set()
+
+    async def press_all(self, timeout):
+        for k in range(self.presses):
+            seed = next(i for i in self.element_ids if i.endswith("-seed"))
+            self.widgets[seed].int_value = self.seed_base + k
+            button = next(i for i in self.element_ids if i.endswith("-train"))
+            self.answered.clear()
+            self.pressed_at.append(now())
+            await self.rerun(self.fragment_ids.get(button, ""), trigger=button)
+            await asyncio.wait_for(self.answered.wait(), timeout)
+
+    def summary(self):
+        return {**super().summary(), "presses": len(self.pressed_at), "failure": self.failure,
+                "pressing_s": (self.pressed_at[-1] - self.pressed_at[0]) if self.pressed_at else None}
+
+
+async def run_mischief(args, deadline):
+    """The mischief beside the class: one tab pressing Train with args.mischief distinct seeds."""
+    tab = Presser(args.url, f"epochs={args.epochs}&train_size={args.train_size}", deadline, args.mischief,
+                  (args.seed_base or 0) + 5000)
+    try:
+        await tab.open(args.open_timeout)
+        await tab.press_all(args.open_timeout)
+    except (OSError, asyncio.TimeoutError, ConnectionClosed, StopIteration) as err:
+        tab.failure = f"{type(err).__name__}: {err}"[:200]
+    return tab
 
 
 async def open_student(student, delay, timeout):
@@ -640,7 +691,7 @@ def emit(event, **fields):
 async def run_class(args):
     """Open the page for every student, press Train within the window, follow the runs; the result as a dict."""
     deadline = now() + args.duration
-    students = [Student(args.url, student_query(i, args.epochs, args.train_size), deadline)
+    students = [Student(args.url, student_query(i, args.epochs, args.train_size, args.seed_base), deadline)
                 for i in range(args.students)]
     board = await open_board(args.url, args.board, deadline, args.open_timeout) if args.board else None
     spread = args.window / max(len(students), 1)
@@ -649,10 +700,13 @@ async def run_class(args):
     await asyncio.sleep(1.0)
     rng = random.Random(args.seed)
     emit("train", window=args.window)
+    mischief = asyncio.ensure_future(run_mischief(args, deadline)) if args.mischief else None
     await asyncio.gather(*(follow_student(s, rng.uniform(0, args.window), deadline) for s in students))
     emit("ended")
-    await asyncio.gather(*(t.close() for t in students + ([board] if board else [])))
-    return {"students": [s.summary() for s in students], "board": board.summary() if board else None}
+    tabs = students + ([board] if board else []) + ([await mischief] if mischief else [])
+    await asyncio.gather(*(t.close() for t in tabs))
+    return {"students": [s.summary() for s in students], "board": board.summary() if board else None,
+            "mischief": (await mischief).summary() if mischief else None}
 
 
 def summary_line(result):
@@ -678,6 +732,9 @@ def parse_args(argv=None):
     parser.add_argument("--duration", type=float, default=300, help="the class's time limit, in seconds")
     parser.add_argument("--open-timeout", type=float, default=120)
     parser.add_argument("--seed", type=int, default=0, help="seed of the press times")
+    parser.add_argument("--seed-base", type=int, default=None, help="training seeds of the class (see student_query)")
+    parser.add_argument("--mischief", type=int, default=0, metavar="N",
+                        help="also one tab that presses Train with N distinct seeds as fast as the server answers")
     parser.add_argument("--probe", action="store_true", help="instead of students: time the server's part of "
                         "dropout page loads and slider moves (--loads, --moves, --pause)")
     parser.add_argument("--loads", type=int, default=6)
