@@ -125,10 +125,17 @@ def lesson_style(cfg):
 
 # ---- taking turns -----------------------------------------------------------------------------------------------
 
+THREADED = "ThreadedEnginePerDevice"  # MXNet's default engine, which core/nn/mx.py replaces by the NaiveEngine
+
+
 def run(args):
-    """(wall seconds of the whole process, [its JSON lines]); exits with one line if it fails."""
+    """(wall seconds of the whole process, [its JSON lines]); exits with one line if it fails.
+
+    args: the process's arguments; a leading dict is extra environment (e.g. another MXNet engine)."""
+    env = {**os.environ, **args[0]} if isinstance(args[0], dict) else None
+    args = args[1:] if env else args
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, env=env)
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"bench: {' '.join(args)} failed: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
@@ -147,6 +154,8 @@ def take_turns(commands, runs):
 def lesson_table(args, peer):
     epochs = ["--epochs", str(args.epochs)]
     commands = {"project (core.train)": ["-m", "core.train", *epochs, "--jsonl"]}
+    if args.compare_engine:
+        commands["project, threaded engine"] = [{"MXNET_ENGINE_TYPE": THREADED}, "-m", "core.train", *epochs, "--jsonl"]
     if peer:
         commands[peer] = ["-m", "benchmarks.bench", "--peer", "pytorch", *epochs]
     if args.lesson_style:
@@ -168,6 +177,9 @@ def lesson_table(args, peer):
 
 def lesson3_table(args, peer):
     commands = {"project (core.train)": ["-m", "core.train", *LESSON3_FLAGS, "--jsonl"]}
+    if args.compare_engine:
+        commands["project, threaded engine"] = [{"MXNET_ENGINE_TYPE": THREADED}, "-m", "core.train", *LESSON3_FLAGS,
+                                                "--jsonl"]
     if peer:
         commands[peer] = ["-m", "benchmarks.bench", "--peer", "pytorch", *LESSON3_FLAGS]
     results = take_turns(commands, args.runs)
@@ -179,8 +191,7 @@ def lesson3_table(args, peer):
         medians[name] = statistics.median(s for s, _ in runs)
         last = runs[-1][1][-1]
         print(f"  {name:<22}{medians[name]:>10.1f}{len(runs):>6}  {last['train_acc']:.4f}, {last['test_acc']:.4f}")
-    names = list(medians)
-    return medians[names[0]] / medians[names[1]] if peer else None
+    return medians["project (core.train)"] / medians[peer] if peer else None
 
 
 def peer_name():
@@ -199,6 +210,8 @@ def main(argv=None):
     parser.add_argument("--runs", type=int, default=3, help="processes per implementation and workload")
     parser.add_argument("--skip", choices=("lesson", "lesson3"), help="leave one of the two workloads out")
     parser.add_argument("--lesson-style", action="store_true", help="also time the lesson's own loop style")
+    parser.add_argument("--compare-engine", action="store_true",
+                        help=f"also time the project on MXNet's default engine ({THREADED})")
     peer_parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     peer_parser.add_argument("--peer", choices=("pytorch", "lesson-style"))
     known, flags = peer_parser.parse_known_args(argv)
