@@ -92,6 +92,7 @@ class Job:
     halt_message: str = "Stopped on request."
     starts_at: float = None  # while queued: when it should start (time.monotonic()), from the runs ahead of it
     owners: dict = dataclasses.field(default_factory=dict)  # owner -> its request (a sequence number) this job is in
+    modelled: float = None  # core.cost's worker-seconds for it (None for a task it does not price)
     first_point: threading.Event = dataclasses.field(default_factory=threading.Event, repr=False, compare=False)
     """Set at the job's first batch event, or at its end: what a page waiting for a first chart waits on."""
 
@@ -175,7 +176,7 @@ class Runner:
         with self._lock:
             job = self._jobs.get(task)
             if job is None or job.status in (STOPPED, FAILED):
-                job = Job(next(self._ids), task)
+                job = Job(next(self._ids), task, modelled=self._modelled(task))
                 self._jobs[task] = self._by_id[job.id] = self._by_token[job.token] = job
                 self._queue.append(job)
                 owner = owner or viewer or SERVER
@@ -334,7 +335,7 @@ class Runner:
             return
         job.status, job.message, job.ended, job.position, job.starts_at = status, message, time.monotonic(), 0, None
         job.first_point.set()
-        modelled = self._modelled(job.config)
+        modelled = job.modelled
         if status == FINISHED and modelled and job.started and not getattr(job.config, "train", None):
             pace = (job.ended - job.started) / modelled  # this server's seconds per second of core.cost's model
             self._pace = pace if self._pace is None else 0.7 * self._pace + 0.3 * pace
@@ -430,12 +431,12 @@ class Runner:
                 w.run(job.id, tasks.encode(job.config))
                 self._plan()
 
-    def _next(self, running, served, waiting=None):
+    def _next(self, running, served):
         """(job, owner) that the next free worker takes: among the owners with a queued job, the one with the fewest
         runs training, then students before the server, then the one served longest ago; its oldest request."""
         def claim(job):
-            return min((running[o], o == SERVER, served.get(o, 0), seq, job.id, o) for o, seq in _owners(job).items())
-        job = min(self._queue if waiting is None else waiting, key=claim)
+            return min((_claim(o, running, served, seq, job.id), o) for o, seq in _owners(job).items())
+        job = min(self._queue, key=claim)
         return job, claim(job)[-1]
 
     def _owners_running(self):
@@ -451,17 +452,13 @@ class Runner:
                 left = self._left(w.job) if w.job is not None else 0.0
                 free.append((now + (left or 0.0), left is not None, i, tuple(_owners(w.job)) if w.job else ()))
         heapq.heapify(free)
-        waiting, turn = list(self._queue), max(served.values(), default=0)
-        for place in range(1, len(waiting) + 1):
+        turns = _Turns(self._queue, running, served)
+        for place in range(1, len(self._queue) + 1):
             start, known, slot, ended = heapq.heappop(free) if free else (None, False, None, ())
-            running.subtract(ended)
-            job, owner = self._next(running, served, waiting)
-            waiting.remove(job)
-            turn += 1
-            served[owner] = turn
-            running.update(_owners(job))
+            turns.ended(ended)
+            job = turns.take()
             job.position, job.starts_at = place, start if known else None
-            length = self._length(job.config)
+            length = self._length(job)
             if slot is not None:
                 heapq.heappush(free, (start + (length or 0.0), known and length is not None, slot, tuple(_owners(job))))
 
@@ -470,15 +467,14 @@ class Runner:
         cfg = getattr(task, "train", task)
         return cost.seconds(cfg) if hasattr(cfg, "epochs") else None
 
-    def _length(self, task):
-        modelled = self._modelled(task)
-        return modelled * self._pace if modelled and self._pace is not None else None
+    def _length(self, job):
+        return job.modelled * self._pace if job.modelled and self._pace is not None else None
 
     def _left(self, job):
         """Seconds a running job still needs: its own pace once it has one, else the modelled length."""
         if job.eta is not None:
             return job.eta
-        length = self._length(job.config)
+        length = self._length(job)
         return max(0.0, length - job.elapsed) if length is not None else None
 
     def _abandon(self):
@@ -494,3 +490,62 @@ class Runner:
 def _owners(job):
     """The job's owners with their requests; a job nobody owns any more (kept by a viewer or a pin) is the server's."""
     return job.owners or {SERVER: job.id}
+
+
+def _claim(owner, running, served, seq, job_id):
+    """How soon an owner's request is served (smaller first): its runs training now, students before the server,
+    the turn it was last served at, then the request's own order."""
+    return running[owner], owner == SERVER, served.get(owner, 0), seq, job_id
+
+
+class _Turns:
+    """The queue replayed in turns, for places and start estimates: each owner's line in order, and a heap of the
+    owners' claims (an owner's entry is renewed whenever its claim changes; stale entries are skipped)."""
+
+    def __init__(self, queue, running, served):
+        self.running, self.served, self.taken, self.heap = running, served, set(), []
+        self.lines = {}  # owner -> its queued jobs, oldest request first (a shared job is in several lines)
+        for job in queue:
+            for owner, seq in _owners(job).items():
+                self.lines.setdefault(owner, []).append((seq, job.id, job))
+        for owner, line in self.lines.items():
+            line.sort(key=lambda item: item[:2], reverse=True)  # the oldest at the end, to pop
+            self._push(owner)
+        self.turn = max(served.values(), default=0)
+
+    def _push(self, owner):
+        line = self.lines[owner]
+        while line and line[-1][1] in self.taken:
+            line.pop()
+        if line:
+            seq, job_id, _ = line[-1]
+            heapq.heappush(self.heap, (_claim(owner, self.running, self.served, seq, job_id), owner))
+
+    def ended(self, owners):
+        """A run of these owners ends: they have one run fewer training."""
+        for owner in owners:
+            self.running[owner] -= 1
+            if owner in self.lines:
+                self._push(owner)
+
+    def take(self):
+        """The job the next free worker takes; its owner is served, and its owners have one more run training."""
+        while True:
+            key, owner = heapq.heappop(self.heap)
+            line = self.lines[owner]
+            while line and line[-1][1] in self.taken:
+                line.pop()
+            if not line:
+                continue
+            seq, job_id, job = line[-1]
+            if key != _claim(owner, self.running, self.served, seq, job_id):
+                continue  # stale: a newer entry of this owner is in the heap
+            line.pop()
+            self.taken.add(job_id)
+            self.turn += 1
+            self.served[owner] = self.turn
+            for other in _owners(job):
+                self.running[other] += 1
+            for other in set(_owners(job)) | {owner}:
+                self._push(other)
+            return job
