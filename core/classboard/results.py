@@ -45,6 +45,21 @@ def stopped_runs(setup, rows):
     return pd.DataFrame(out, columns=["run", "student", "value", "series"])
 
 
+def roster(points, stopped):
+    """'Runs by: Ada (1), Bo (1, stopped)': who has counted runs, in order of each first run, stopped ones marked."""
+    parts = [frame[["run", "student"]].assign(stopped=flag) for frame, flag in ((points, False), (stopped, True))
+             if len(frame)]
+    if not parts:
+        return ""
+    runs = pd.concat(parts).sort_values("run")
+    said = []
+    for name, rows in runs.groupby("student", sort=False):
+        halted = int(rows.stopped.sum())
+        said.append(f"{name} ({len(rows)}" + (", stopped" if halted == len(rows) else f", {halted} stopped"
+                                              if halted else "") + ")")
+    return "Runs by: " + ", ".join(said)
+
+
 def coverage(setup, points):
     """(cells with at least one run, all cells) of the sweep."""
     tried = set(zip(points.value, points.series))

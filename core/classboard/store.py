@@ -40,6 +40,7 @@ DEFAULT_URL = "sqlite:///" + os.path.join(PROJECT_ROOT, "classboard.sqlite3")
 SCHEMA_VERSION = 4  # 1: classes, members, runs; 2: registrations, each run's registration; 3: guesses, reveal;
                     # 4: the teacher link's hash, one counted run per member and value, runs stopped by their student
 log = logging.getLogger(__name__)
+LOG_EVERY_S = 30.0  # the same database error is logged at most this often
 CONFIG_COLUMNS = ("drop_prob1", "drop_prob2", "train_size", "epochs", "lr", "batch_size", "seed")
 UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}  # INSERT ... ON CONFLICT DO NOTHING
 EXPORT_COLUMNS = ("class", "student", *CONFIG_COLUMNS, "train_acc", "test_acc", "gap", "seconds", "finished_at",
@@ -235,7 +236,7 @@ class Board:
         self.url = resolve_url(url)
         self._lock = threading.Lock()
         self._ready = False
-        self.engine, self._broken, self._password = None, None, None
+        self.engine, self._broken, self._password, self._logged = None, None, None, {}
         try:
             self._password = parse_url(self.url).password
             self.engine = make_engine(self.url)
@@ -271,7 +272,10 @@ class Board:
 
     def _unavailable(self, sentence, err):
         detail = _one_line(err, self._password)
-        log.warning("%s (%s): %s", sentence, self.describe(), detail)
+        now = time.monotonic()
+        if now - self._logged.get(detail, -LOG_EVERY_S) >= LOG_EVERY_S:  # once a while, not at every page's read
+            self._logged[detail] = now
+            log.warning("%s (%s): %s", sentence, self.describe(), detail)
         return BoardUnavailable(sentence, detail)
 
     @contextlib.contextmanager
@@ -339,11 +343,6 @@ class Board:
         """The class with this code, or None."""
         with self._read() as conn:
             return self._class(conn, clean_code(code))
-
-    def codes(self):
-        """Every class's code (a set): what an unknown code is told apart by, without a read per code."""
-        with self._read() as conn:
-            return {code for (code,) in conn.execute(select(classes.c.code))}
 
     def is_teacher(self, code, token):
         """Whether token is the secret of this class's teacher link (False for a class made without one)."""
