@@ -20,8 +20,8 @@ def header_ui(code, info):
 
 
 def counts_ui(code, view):
-    points, (covered, cells) = view["points"], view["covered"]
-    students = points.student[points.student != SERVER].nunique() if len(points) else 0
+    points, (covered, cells), stopped = view["points"], view["covered"], view["stopped"]
+    students = len((set(points.student) | set(stopped.student)) - {SERVER})
     cols = st.columns(6 if view["info"].setup.predict_first else 5)
     cols[0].metric("Students joined", view["joined"])
     if view["info"].setup.predict_first:
@@ -31,6 +31,10 @@ def counts_ui(code, view):
     cols[3].metric("Running now", view["training"], help="Class runs registered and not recorded yet: training, "
                     "or waiting for a free worker.")
     cols[4].metric("Sweep covered", f"{covered} of {cells}")
+    if len(stopped):
+        st.caption(f"{len(stopped)} run{'s' if len(stopped) != 1 else ''} stopped by {'their' if len(stopped) != 1 else 'its'} "
+                   f"student{'s' if len(stopped) != 1 else ''}: each counts as that student's run of its value, "
+                   "and has no result to show.")
     if view["closed_out"]:
         st.caption(f"{view['closed_out']} run{'s' if view['closed_out'] != 1 else ''} started before the class "
                    "closed did not count: they ended after it closed, or were cancelled before they started.")
