@@ -191,6 +191,13 @@ def results_so_far_ui(seat):
                        width="stretch")
 
 
+def results_shown(seat):
+    """Whether this class shows its runs' results to students now (not before the teacher's reveal): a
+    classmate's live run, whose route carries its accuracy, is shown only then."""
+    info = seat and seat.get("info")
+    return bool(info and info.revealed)
+
+
 def schedule(seat):
     """Settings of a class run that the form does not show: the class's accuracy-check schedule."""
     info = seat and seat.get("info")
@@ -252,8 +259,8 @@ def run_note_ui(seat, job):
         return
     _, code, kind, message = note
     if kind == "registered" and job.finished:  # a registered run that has ended since
-        if job.status != Status.FINISHED:
-            kind, message = "refused", f"Not recorded for class {code}: {job.message or job.status}"
+        if job.status != Status.FINISHED:  # e.g. cancelled when the class closed: the run's status says why
+            kind, message = "refused", f"Not recorded for class {code}: this run ended as '{job.status}'."
         else:
             message = (f"This run finished; it is kept and recorded for class {code} when the database is back."
                        if get_recorder().problem else f"This run finished and is recorded for class {code}.")

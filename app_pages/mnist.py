@@ -80,7 +80,7 @@ def meanwhile_ui(seat, current):
     """While a class run waits: a classmate's run of the same setting live, or the class's results if shown."""
     mine = current.config
     peer = next((j for j in services.get_runner().running() if isinstance(j.config, TrainConfig)
-                 and replace(j.config, seed=mine.seed) == mine), None)
+                 and replace(j.config, seed=mine.seed) == mine), None) if class_seat.results_shown(seat) else None
     if peer is not None:
         st.caption("While yours waits: a classmate's run of the same setting is training now (with its own seed).")
         live.runs_ui([("a classmate's run", peer, True)], key=f"peer-{peer.token}", charts=[

@@ -161,3 +161,27 @@ def test_twelve_students_three_misbehaving_end_with_twelve_counted_runs_one_stop
     assert len(counted) == 12 and all(n == "1" for _, n, _ in counted), roster
     assert [name.strip(", ") for name, _, stopped in counted if stopped] == ["Stopper"]
     assert "1 run stopped by its student: each counts as that student's run of its value" in texts(at)
+
+
+def test_closing_a_class_cancels_a_students_queued_run_and_says_so_on_their_page(board):
+    token = new_teacher_token()
+    code = board.create_class(TINY, teacher_token=token)
+    runner = services.get_runner()
+    blockers = [runner.submit(TrainConfig(**{**LONG.__dict__, "seed": LONG.seed + 10 + i}), viewer="blocker")
+                for i in range(runner.max_workers)]
+    until(lambda: all(b.status == Status.RUNNING for b in blockers), timeout=60)  # every worker busy
+    student = student_page(code, "Queued")
+    assert f"will be recorded for class {code}" in train(student)
+    job = runner.get(student.session_state["mnist_current"])
+    assert job.status == Status.QUEUED
+    teacher = open_board(**{"class": code, "teacher": token})
+    teacher.button(key="close_class").click().run()
+    assert job.status == Status.STOPPED  # cancelled at once, not trained for nothing
+    said = texts(student.run())
+    assert f"Not trained: class {code} was closed before this run started, so it would not count." in said
+    assert f"Class {code} is closed: new runs are no longer recorded." in said
+    for blocker in blockers:
+        runner.cancel(blocker.id, "test over")
+        wait(blocker)
+    assert class_ui.get_recorder().wait_idle(10)
+    assert board.runs(code) == [] and board.registration_outcomes(code) == (0, {"class closed": 1})
