@@ -240,10 +240,11 @@ def stop_ui(seat, job):
     run of that value); a run a classmate's registration or the server holds (pinned) trains on for them, and this
     session only stops following it; any other run stops as on any page."""
     runner, token = services.get_runner(), services.viewer_id()
-    code = seat["code"] if seat else None
-    if code and get_recorder().stop(job, token, runner):
-        _note(job, code, "stopped", f"You stopped this run: it is recorded for class {code} as stopped, and it "
-                                    "counts as your run of this value (later runs of it train but are not recorded).")
+    if get_recorder().stop(job, token, runner):  # also after its class closed (then it is simply not recorded)
+        if seat:
+            _note(job, seat["code"], "stopped", f"You stopped this run: it is recorded for class {seat['code']} as "
+                                                "stopped, and it counts as your run of this value (later runs of it "
+                                                "train but are not recorded).")
     elif job.pinned:
         st.session_state.mnist_current = None
         st.info("This run also trains for the class (a classmate's registered run, or the teacher's), so it keeps "

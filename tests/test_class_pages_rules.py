@@ -9,7 +9,6 @@ import pytest
 
 from app_pages import class_ui, services
 from core.classboard import Board, Setup, new_teacher_token
-from core.runner.jobs import Runner
 from core.config import TrainConfig
 from core.status import Status
 from tests import apptest
@@ -116,7 +115,6 @@ def train(at):
 def test_twelve_students_three_misbehaving_end_with_twelve_counted_runs_one_stopped(board):
     code = board.create_class(TINY)
     runner = services.get_runner()
-    assert isinstance(runner, Runner)
     blockers = [runner.submit(TrainConfig(**{**LONG.__dict__, "seed": LONG.seed + i}), viewer="blocker")
                 for i in range(runner.max_workers)]
     until(lambda: all(b.status == Status.RUNNING for b in blockers), timeout=60)  # every worker busy

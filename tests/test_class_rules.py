@@ -10,7 +10,8 @@ from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from core.classboard import SERVER, BadCode, Board, BoardUnavailable, Recorder, Setup, clean_code, new_teacher_token
+from core.classboard import (SERVER, BadCode, Board, BoardUnavailable, NotCounted, Recorder, Setup, clean_code,
+                             new_teacher_token)
 from core.classboard.known import KnownCodes
 from core.classboard.names import CODE_ALPHABET
 from core.classboard.recorder import CLOSED
@@ -19,7 +20,7 @@ from core.classboard.throttle import Throttle
 from core.runner import Runner
 from core.status import Status
 from tests.jobs import wait
-from tests.test_classboard import finished_job, row
+from tests.test_classboard import row
 from tests.test_durable import until
 
 SMALL = Setup(values=(0.0, 0.5, 0.9), epochs=2, lr=0.01, train_size=500)
@@ -157,7 +158,6 @@ def test_a_stopped_run_is_recorded_as_stopped_once_and_counts_as_the_members_run
     assert kept["stopped_at"] == 5.0 and kept["test_acc"] is None and kept["member"] == "t"
     exported = board.export_csv(code).splitlines()
     assert exported[0].endswith(",stopped") and exported[1].endswith(",yes") and ",,,1.5," in exported[1]
-    from core.classboard import NotCounted
     with pytest.raises(NotCounted, match="already counts"):
         board.register("k2", code, "Ada renamed", "t", SMALL.config(cell, seed=8).__dict__, server="s")
     assert board.register("k1", code, "Ada", "t", cfg.__dict__, server="s") is None  # the same key: idempotent
