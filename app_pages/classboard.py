@@ -1,68 +1,27 @@
 """The class board (/class): a teacher starts a class experiment; every student's finished run lands here, live."""
 import streamlit as st
 
-from core.classboard import (SERVER, VARIES, BadCode, BoardUnavailable, ClassExists, Setup, clean_code,
-                             parse_values, results)
-from core.classboard.experiment import VARY_LABELS
-from core.config import PARAMS
+from core.classboard import SERVER, BadCode, clean_code, results
 from core.views import board_charts
-from app_pages import class_ui, live, page, services
-
-
-def create_ui():
-    """The form that starts a class experiment; on success the page switches to its board."""
-    st.subheader("Start a class experiment")
-    vary = st.radio("The class varies", VARIES, format_func=VARY_LABELS.get, key="new_vary")
-    d = Setup.for_vary(vary)
-    with st.form("new_class"):
-        values = st.text_input("Values to sweep (comma-separated)", ", ".join(f"{v:g}" for v in d.values),
-                               key="new_values")
-        left, mid, right = st.columns(3)
-        epochs = left.number_input("Epochs", *PARAMS["epochs"].bounds(), d.epochs, key="new_epochs")
-        lr = mid.number_input("Learning rate", *PARAMS["lr"].bounds(), d.lr, step=0.001, format="%.4f", key="new_lr")
-        if vary == "drop_prob":
-            fixed = {"train_size": right.number_input("Training images", *PARAMS["train_size"].bounds(),
-                                                      d.train_size, 100, key="new_size")}
-        else:
-            fixed = {"drop_prob": right.slider("Drop probability 'with dropout'", 0.05, 0.95, d.drop_prob, 0.05,
-                                               key="new_drop")}
-        assign = st.toggle("Assign each student a value nobody has covered yet", True, key="new_assign")
-        predict = st.toggle("Predict first: each student guesses before Train; results hidden until you reveal them",
-                            True, key="new_predict")
-        code = st.text_input("Class code (optional; 3-12 letters or digits)", key="new_code")
-        pressed = st.form_submit_button("Start the class", key="new_start", type="primary",
-                                        icon=":material/play_arrow:")
-    st.caption("The default experiment, 6,000 images x 50 epochs at lr 0.005, overfits without dropout, so the sweep "
-               "shows dropout's effect; accuracy is checked every 5th epoch and at the last, which gives the same final "
-               "numbers for less work.")
-    if pressed:
-        try:
-            setup = Setup(vary=vary, values=parse_values(values, vary), epochs=int(epochs), lr=float(lr),
-                          assign=assign, predict_first=predict, **fixed)
-            new = class_ui.database(class_ui.get_board().create_class, setup, code=code.strip() or None)
-        except (BadCode, ClassExists, ValueError, BoardUnavailable) as err:
-            st.error(f"The class was not started: {str(err)[:200]}", icon=":material/error:")
-            return
-        st.session_state.setdefault("classboard_created", set()).add(new)
-        st.query_params["class"] = new
-        st.rerun()
+from app_pages import class_teacher, class_ui, live, page
 
 
 def header_ui(code, info):
     """The class code, the students' link and its QR code, to project."""
-    link = class_ui.student_link(code)
+    link = class_teacher.student_link(code)
     left, right = st.columns([3, 1])
     left.markdown(f"## Class {code}" + ("  (closed)" if info.closed else ""))
     left.markdown(info.setup.describe())
     left.markdown("Students open this link (or scan the code), press **Train**, and their run lands here:")
     left.code(link, language=None)
+    class_teacher.teacher_link_once_ui(code, left)  # beside the students' QR code, in the creating session only
     if link.startswith("http"):  # a QR code of a relative link would help nobody
-        right.image(class_ui.qr_png(link), caption=f"Join class {code}", width=230, output_format="PNG")
+        right.image(class_teacher.qr_png(link), caption=f"Join class {code}", width=230, output_format="PNG")
 
 
 def counts_ui(code, view):
-    points, (covered, cells) = view["points"], view["covered"]
-    students = points.student[points.student != SERVER].nunique() if len(points) else 0
+    points, (covered, cells), stopped = view["points"], view["covered"], view["stopped"]
+    students = len((set(points.student) | set(stopped.student)) - {SERVER})
     cols = st.columns(6 if view["info"].setup.predict_first else 5)
     cols[0].metric("Students joined", view["joined"])
     if view["info"].setup.predict_first:
@@ -72,9 +31,13 @@ def counts_ui(code, view):
     cols[3].metric("Running now", view["training"], help="Class runs registered and not recorded yet: training, "
                     "or waiting for a free worker.")
     cols[4].metric("Sweep covered", f"{covered} of {cells}")
+    if len(stopped):
+        st.caption(f"{len(stopped)} run{'s' if len(stopped) != 1 else ''} stopped by {'their' if len(stopped) != 1 else 'its'} "
+                   f"student{'s' if len(stopped) != 1 else ''}: each counts as that student's run of its value, "
+                   "and has no result to show.")
     if view["closed_out"]:
         st.caption(f"{view['closed_out']} run{'s' if view['closed_out'] != 1 else ''} started before the class "
-                   "closed did not count: they ended after it closed.")
+                   "closed did not count: they ended after it closed, or were cancelled before they started.")
 
 
 def charts_ui(info, view):
@@ -121,7 +84,7 @@ def live_ui(code, header_shown):
     """
     url = class_ui.board_url()
     view = class_ui.class_view(url, code)
-    live.watch_ui(f"api/classes/{code}", class_ui.version(url, code, view), key=f"watch-{code}")
+    live.watch_ui(class_ui.watch_url(code), class_ui.version(url, code, view), key=f"watch-{code}")
     if "info" not in view:
         st.warning(view.get("problem") or view.get("unknown"), icon=":material/cloud_off:")
         return
@@ -144,52 +107,18 @@ def live_ui(code, header_shown):
         st.markdown("**What the class expects**\n\n" + "\n".join(f"- {s}" for s in view["guess_findings"]))
         st.info("The results stay hidden until the teacher presses **Reveal**: first the class's expectation, "
                 "then the outcome.", icon=":material/visibility_off:")
-    names = view["points"].groupby("student", sort=False).size()  # in order of each first run
-    st.text("Runs by: " + ", ".join(f"{n} ({k})" for n, k in names.items()) if len(names) else "")  # plain text
+    st.text(results.roster(view["points"], view["stopped"]))  # plain text: nicknames are never Markdown
 
-
-def change(write):
-    """Apply a teacher's change to the class and show it now (or say in one sentence why it failed)."""
-    try:
-        write()
-    except BoardUnavailable as err:
-        st.error(str(err), icon=":material/cloud_off:")
-        return
-    class_ui.class_view.clear()  # show the change now, not after the cache's second
-    st.rerun()
-
-
-def teacher_ui(code, info, view):
-    st.markdown("**Teacher**")
-    if info.setup.predict_first:
-        label = "Hide the results again" if info.revealed else "Reveal the results"
-        if st.button(label, key="reveal", type="primary" if not info.revealed else "secondary",
-                     icon=":material/visibility:" if not info.revealed else ":material/visibility_off:"):
-            change(lambda: class_ui.database(class_ui.get_board().reveal, code, revealed=not info.revealed))
-    cols = st.columns(4)
-    if cols[0].button("Fill the gaps", key="fill", icon=":material/auto_fix_high:", disabled=info.closed,
-                      help="Run the values nobody has tried yet on the server, queued behind the students' runs."):
-        tried = zip(view["points"].value, view["points"].series)
-        todo = class_ui.get_recorder(attach=True).fill_gaps(services.get_runner(), code, info.setup, list(tried))
-        st.toast(f"{len(todo)} server runs queued." if todo else "Every value already has a run (or one training).")
-    if cols[1].button("Close the class", key="close_class", icon=":material/lock:", disabled=info.closed):
-        change(lambda: class_ui.database(class_ui.get_board().close_class, code))
-    confirm = cols[2].checkbox("Yes, delete all runs", key="confirm_clear")
-    if cols[2].button("Clear the runs", key="clear_class", icon=":material/delete:", disabled=not confirm):
-        change(lambda: class_ui.database(class_ui.get_board().clear_class, code))
-    if cols[3].button("Start a new class", key="new_class_button", icon=":material/add:"):
-        del st.query_params["class"]
-        st.rerun()
 
 
 def main():
     st.title("Class board")
-    class_ui.teacher_key_ui()
+    class_teacher.teacher_key_ui()
     raw = st.query_params.get("class")
     if raw is None:
         st.caption("A class experiment turns every student's finished run into one shared sweep, "
                    "like Srivastava et al.'s figures 9 and 10, live on the projector.")
-        create_ui()
+        class_teacher.create_ui()
         return
     try:
         code = clean_code(raw)
@@ -200,18 +129,21 @@ def main():
     if "unknown" in view:
         st.error(view["unknown"], icon=":material/error:")
         return
+    class_teacher.teacher_link_ui(code)
     if "info" in view:
         header_ui(code, view["info"])
     page.fragment(lambda: live_ui(code, "info" in view))  # while the database is away: its one sentence
     if "info" not in view:
         return
-    st.download_button("Download the runs as CSV", lambda: class_ui.export_csv(code), f"class-{code}.csv",
-                       "text/csv", key="board_csv", icon=":material/download:", on_click="ignore")
-    if class_ui.is_teacher(code):
-        teacher_ui(code, view["info"], view)
+    teacher = class_teacher.is_teacher(code)
+    if teacher or view["info"].revealed:  # before the reveal, every result is the teacher's alone
+        st.download_button("Download the runs as CSV", lambda: class_ui.export_csv(code), f"class-{code}.csv",
+                           "text/csv", key="board_csv", icon=":material/download:", on_click="ignore")
+    if teacher:
+        class_teacher.teacher_ui(code, view["info"], view)
     else:
-        st.caption("Only the teacher (the session that created this class, or whoever enters the teacher key) "
-                   "can fill the gaps, clear or close it (teacher sign-in: in the sidebar).")
+        st.caption("Only the class's teacher (whoever opens its teacher link, or signs in with the school's teacher "
+                   "key in the sidebar) can reveal the results, fill the gaps, clear or close it.")
 
 
 page.guarded(main)

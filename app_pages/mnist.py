@@ -10,7 +10,7 @@ from core.config import TrainConfig, from_values
 from core.lessons import questions
 from core.status import Status
 from core.views import charts
-from app_pages import class_ui, links, live, page, pictures, services
+from app_pages import class_seat, links, live, page, pictures, services
 
 NAMES = ["epochs", "batch_size", "lr", "drop_prob1", "drop_prob2", "seed", "train_size"]
 DEFAULTS = {name: getattr(TrainConfig(), name) for name in NAMES}
@@ -99,13 +99,13 @@ def meanwhile_ui(seat, current):
     """While a class run waits: a classmate's run of the same setting live, or the class's results if shown."""
     mine = current.config
     peer = next((j for j in services.get_runner().running() if isinstance(j.config, TrainConfig)
-                 and replace(j.config, seed=mine.seed) == mine), None)
+                 and replace(j.config, seed=mine.seed) == mine), None) if class_seat.results_shown(seat) else None
     if peer is not None:
         st.caption("While yours waits: a classmate's run of the same setting is training now (with its own seed).")
         live.runs_ui([("a classmate's run", peer, True)], key=f"peer-{peer.token}", charts=[
             ("loss", charts.browser_spec("loss", mine.epochs, "A classmate's run of your setting|moving loss"))])
         return
-    class_ui.results_so_far_ui(seat)
+    class_seat.results_so_far_ui(seat)
 
 
 def runs_table_ui(jobs):
@@ -122,11 +122,11 @@ def runs_table_ui(jobs):
                                 for c in ("train acc", "test acc", "gap")})
 
 
-def actions_ui(current):
+def actions_ui(current, seat=None):
     """Stop, the no-dropout (or dropout) twin, and the CSV export of the current run."""
     cols = st.columns(3)
     if cols[0].button("Stop", key="stop", icon=":material/stop:", disabled=current is None or current.finished):
-        services.get_runner().stop(current.id, services.viewer_id())
+        class_seat.stop_ui(seat, current)  # a class's or the server's run is not halted by a student who joined it
     if current is not None:
         twin = current.config.twin()
         name = "with dropout 0.5" if any(twin.drop_probs) else "without dropout"
@@ -211,10 +211,10 @@ def work_ui(seat):
         fixed, notes = from_values(values, DEFAULTS)
         for note in notes:
             st.warning(note, icon=":material/tune:")
-        class_ui.record_ui(seat, submit(TrainConfig(**fixed, **class_ui.schedule(seat))))
+        class_seat.record_ui(seat, submit(TrainConfig(**fixed, **class_seat.schedule(seat))))
     current = services.get_runner().get(st.session_state.get("mnist_current"), services.viewer_id())
-    actions_ui(current)  # Stop first: a queued run it stops has ended before the note below is drawn
-    class_ui.run_note_ui(seat, current)
+    actions_ui(current, seat)  # Stop first: a queued run it stops has ended before the note below is drawn
+    class_seat.run_note_ui(seat, current)
     jobs = session_jobs()
     released_ui(jobs)
     if not jobs:
@@ -239,7 +239,7 @@ def main():
     links.show_link_notes(links.fix_link("mnist", NAMES + ["ask"]))
     if not services.training_ready():
         return
-    seat = class_ui.banner_ui()  # the class this link joins (/mnist?class=CODE), if any
+    seat = class_seat.banner_ui()  # the class this link joins (/mnist?class=CODE), if any
     page.fragment(lambda: work_ui(seat))
     explain_ui()
 

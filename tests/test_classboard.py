@@ -45,10 +45,10 @@ def finished_job(cfg, status="finished", test_acc=0.9):
 # ---- storage, on both databases ----------------------------------------------------------------
 def test_create_record_export_and_close(board_url):
     board = Board(board_url)
-    code = board.create_class(SMALL, code="bars7")
-    assert code == "BARS7" and board.get_class("BARS7").setup == SMALL
+    code = board.create_class(SMALL, code="bars72")
+    assert code == "BARS72" and board.get_class("BARS72").setup == SMALL
     with pytest.raises(ClassExists):
-        board.create_class(SMALL, code="BARS7")
+        board.create_class(SMALL, code="BARS72")
     out = board.record([row(code, "Ada", 0.0, test_acc=0.91), row(code, "Bo", 0.5, test_acc=0.95),
                         row(code, "Ada", 0.0, test_acc=0.91)])
     assert out == ["recorded", "recorded", "duplicate"]
@@ -60,7 +60,7 @@ def test_create_record_export_and_close(board_url):
         [("Ada", 0.0, 0.91), ("Bo", 0.5, 0.95)]
     board.close_class(code)
     assert board.get_class(code).closed
-    assert board.record([row(code, "Cy", 0.9)]) == ["class BARS7 is closed"]
+    assert board.record([row(code, "Cy", 0.9)]) == ["class BARS72 is closed"]
     assert len(board.runs(code)) == 2  # the board of a closed class stays readable
 
 
@@ -133,7 +133,7 @@ def test_thirty_runs_ending_in_the_same_second_all_land_through_the_recorder(boa
 
 def test_a_restart_keeps_the_board(board_url):
     first = Board(board_url)
-    code = first.create_class(SMALL, code="KEEP1")
+    code = first.create_class(SMALL, code="KEEP23")
     first.record([row(code, "Ada", 0.0), row(code, HOSTILE, 0.9)])
     first.dispose()
     again = Board(board_url)  # a new engine, as after a server restart
@@ -186,7 +186,7 @@ def test_unreachable_database_spools_registrations_and_rows_and_writes_them_when
     spool = Spool(str(tmp_path / "spool.sqlite3"), board.describe())
     recorder = Recorder(board, retry_every=0.1, spool=spool)
     job = finished_job(SMALL.config({"drop_prob1": 0.5, "drop_prob2": 0.5}))
-    ok, message = recorder.register(job, "BACK1", "Ada")
+    ok, message = recorder.register(job, "BACK23", "Ada")
     assert ok and "already finished" in message
     assert recorder.wait_idle(5) and spool.counts() == {"registration": 1, "run": 1}  # on disk, not in memory
     note = recorder.note()
@@ -196,14 +196,14 @@ def test_unreachable_database_spools_registrations_and_rows_and_writes_them_when
     recorder.close()
     ready = tmp_path / "ready"
     ready.mkdir()
-    Board(f"sqlite:///{ready}/board.sqlite3").create_class(SMALL, code="BACK1")
+    Board(f"sqlite:///{ready}/board.sqlite3").create_class(SMALL, code="BACK23")
     ready.rename(missing)  # the database comes back, all at once
     deadline = time.monotonic() + 10
     while spool.items() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not spool.items() and again.note() is None and not again.refused
-    assert [r["student"] for r in board.runs("BACK1")] == ["Ada"]
-    assert board.registration_outcomes("BACK1") == (0, {"recorded": 1})
+    assert [r["student"] for r in board.runs("BACK23")] == ["Ada"]
+    assert board.registration_outcomes("BACK23") == (0, {"recorded": 1})
     again.close()
 
 
@@ -243,16 +243,44 @@ def test_recorder_counts_a_shared_job_for_each_student_and_skips_stopped_runs(tm
     recorder.close()
 
 
-def test_a_student_records_at_most_twenty_runs_a_minute(tmp_path):
-    board = Board(f"sqlite:///{tmp_path}/b.sqlite3")
-    board.create_class(SMALL, code="RATE1")
+def test_a_member_counts_one_run_per_value_and_a_rename_does_not_make_another(board_url):
+    board = Board(board_url)
+    code = board.create_class(SMALL, code="RATE23")
     recorder = Recorder(board)
-    jobs = [Job(next(ids), SMALL.config({"drop_prob1": 0.5, "drop_prob2": 0.5}, seed=s)) for s in range(1, 23)]
-    accepted = [recorder.register(j, "RATE1", "Ada", token="t")[0] for j in jobs]
-    assert accepted == [True] * 20 + [False] * 2
-    assert not recorder.register(Job(next(ids), jobs[0].config), "RATE1", "Ada again", token="t")[0]  # same browser
-    assert all(recorder.register(Job(next(ids), j.config), "RATE1", SERVER)[0] for j in jobs)  # the server: no limit
+    cell = board.join(code, "t", "Ada")
+    jobs = [Job(next(ids), SMALL.config(cell, seed=s)) for s in range(1, 4)]
+    first = recorder.register(jobs[0], code, "Ada", token="t")
+    assert first[0], first
+    refused = ("Not recorded: Your run of this value already counts for the class; this one trains, but the board "
+               "keeps your first.")
+    for job, name in ((jobs[1], "Ada"), (jobs[2], "Someone else")):  # a new seed; renamed
+        assert recorder.register(job, code, name, token="t") == (False, refused)
+    assert recorder.register(jobs[0], code, "Ada again", token="t") == (True, "This run is already registered for "
+                                                                                 "the class.")  # not a second one
+    other = next(c for c in SMALL.cells() if c != cell)
+    ok, said = recorder.register(Job(next(ids), SMALL.config(other, seed=5)), code, "Ada", token="t")
+    assert not ok and "The class gave you p = " in said and "only your own value counts" in said
+    assert all(recorder.register(Job(next(ids), j.config), code, SERVER)[0] for j in jobs)  # the server: no limit
+    done = finished_job(jobs[0].config)
+    done.id = jobs[0].id
+    recorder.job_ended(done)  # the counted run finishes; then its student renames and presses Train on it again
+    assert recorder.wait_idle(10)
+    assert recorder.register(done, code, "Ada renamed", token="t") == (False, refused)
+    assert [r["student"] for r in board.runs(code) if r["student"] != SERVER][:1] == ["Ada"]
+    assert board.record([{**row(code, "Ada renamed", cell["drop_prob1"], seed=1), "member": "t"}]) == ["duplicate"]
+    assert sum(r["member"] == "t" for r in board.runs(code)) == 1
     recorder.close()
+
+
+def test_values_outside_the_sweep_are_refused_with_one_sentence(board_url):
+    board = Board(board_url)
+    code = board.create_class(SMALL)
+    odd = row(code, "Ada", 0.37)
+    assert board.record([odd]) == ["p = 0.37 is not one of the class's drop probabilities (0, 0.5, 0.9)"]
+    sizes = Setup(vary="train_size", values=(300, 1000), epochs=2, lr=0.01)
+    assert sizes.mismatch(sizes.config({"train_size": 500, "drop_prob1": 0.0, "drop_prob2": 0.0})) == \
+        "500 training images is not one of the class's sizes (300, 1,000)"
+    assert board.runs(code) == []
 
 
 class FakeRunner:
@@ -347,13 +375,13 @@ def cli(*args, url):
 
 def test_cli_new_and_export(tmp_path):
     url = f"sqlite:///{tmp_path}/cli.sqlite3"
-    made = cli("new", "--code", "bars7", "--vary", "train_size", url=url)
-    assert made.returncode == 0 and made.stdout.splitlines()[:2] == ["BARS7", "students: /mnist?class=BARS7"]
+    made = cli("new", "--code", "bars72", "--vary", "train_size", url=url)
+    assert made.returncode == 0 and made.stdout.splitlines()[:2] == ["BARS72", "students: /mnist?class=BARS72"]
     board = Board(url)
-    setup = board.get_class("BARS7").setup
+    setup = board.get_class("BARS72").setup
     assert setup.vary == "train_size" and setup.assign
-    board.record([row("BARS7", "Ada", setup=setup, train_size=300, drop_prob1=0.0, drop_prob2=0.0)])
-    out = cli("export", "BARS7", url=url)
+    board.record([row("BARS72", "Ada", setup=setup, train_size=300, drop_prob1=0.0, drop_prob2=0.0)])
+    out = cli("export", "BARS72", url=url)
     table = list(csv.DictReader(io.StringIO(out.stdout)))
     assert out.returncode == 0 and table[0]["student"] == "Ada" and table[0]["train_size"] == "300"
     assert config_of({k: float(v) if "." in v else int(v) for k, v in table[0].items()
@@ -363,14 +391,14 @@ def test_cli_new_and_export(tmp_path):
 
 def test_cli_new_sets_the_experiments_fixed_settings(tmp_path):
     url = f"sqlite:///{tmp_path}/cli.sqlite3"
-    made = cli("new", "--code", "SHORT", "--epochs", "20", "--train-size", "2000", "--lr", "0.01", "--batch-size", "32",
+    made = cli("new", "--code", "SHRTY2", "--epochs", "20", "--train-size", "2000", "--lr", "0.01", "--batch-size", "32",
                "--eval-every", "2", "--no-predict", "--free", url=url)
     assert made.returncode == 0 and "20 epochs, lr 0.01, batch 32" in made.stdout
-    setup = Board(url).get_class("SHORT").setup
+    setup = Board(url).get_class("SHRTY2").setup
     assert (setup.epochs, setup.train_size, setup.lr, setup.batch_size, setup.eval_every) == (20, 2000, 0.01, 32, 2)
     assert not setup.predict_first and not setup.assign
-    sizes = cli("new", "--code", "SIZES", "--vary", "train_size", "--drop-prob", "0.3", "--epochs", "40", url=url)
-    assert sizes.returncode == 0 and Board(url).get_class("SIZES").setup.drop_prob == 0.3
+    sizes = cli("new", "--code", "SZES22", "--vary", "train_size", "--drop-prob", "0.3", "--epochs", "40", url=url)
+    assert sizes.returncode == 0 and Board(url).get_class("SZES22").setup.drop_prob == 0.3
 
 
 @pytest.mark.parametrize("args, says", [
@@ -390,7 +418,7 @@ def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, args, says):
 
 
 def test_cli_unreachable_database_is_one_line(tmp_path):
-    out = cli("export", "BARS7", url=f"sqlite:///{tmp_path}/missing/x.sqlite3")
+    out = cli("export", "BARS72", url=f"sqlite:///{tmp_path}/missing/x.sqlite3")
     assert out.returncode == 1 and len(out.stderr.strip().splitlines()) == 1 and "cannot be reached" in out.stderr
 
 
@@ -399,7 +427,7 @@ def test_a_damaged_database_file_is_one_sentence_in_the_app_and_one_line_from_th
     damaged.write_bytes(bytes(range(256)) * 64)  # not an SQLite file
     with pytest.raises(BoardUnavailable, match="cannot be read"):
         Board(f"sqlite:///{damaged}").create_class(Setup())
-    out = cli("export", "BARS7", url=f"sqlite:///{damaged}")
+    out = cli("export", "BARS72", url=f"sqlite:///{damaged}")
     assert out.returncode == 1 and len(out.stderr.strip().splitlines()) == 1 and "cannot be read" in out.stderr
 
 

@@ -19,6 +19,15 @@ def board():
     return Board(os.environ["CLASSBOARD_URL"])
 
 
+def fake_clock(monkeypatch):
+    """The server's throttle of wrong teacher keys on a clock the test moves (a list of one float)."""
+    from app_pages import class_teacher
+
+    clock = [1000.0]
+    monkeypatch.setattr(class_teacher.throttle(), "clock", lambda: clock[0])
+    return clock
+
+
 def open_board(secrets=None, **query):
     at = AppTest.from_file(f"{ROOT}/streamlit_app.py", default_timeout=60)
     at.secrets.update(secrets or {})
@@ -38,15 +47,15 @@ def test_the_teacher_starts_a_class_from_the_form_and_gets_teacher_controls(boar
     at.text_input(key="new_values").input("0.9, 0, 0.5")
     at.number_input(key="new_epochs").set_value(3)
     at.number_input(key="new_size").set_value(2000)
-    at.text_input(key="new_code").input("form1")
+    at.text_input(key="new_code").input("frmq27")
     at.button(key="new_start").click().run()
-    assert not at.exception and at.query_params["class"] == "FORM1"
-    setup = board.get_class("FORM1").setup
+    assert not at.exception and at.query_params["class"] == "FRMQ27"
+    setup = board.get_class("FRMQ27").setup
     assert setup.values == (0.0, 0.5, 0.9) and setup.epochs == 3 and setup.train_size == 2000
-    assert "Class FORM1" in texts(at) and at.button(key="fill") and at.button(key="close_class")
+    assert "Class FRMQ27" in texts(at) and at.button(key="fill") and at.button(key="close_class")
     assert [b for b in at.get("download_button") if "board_csv" in b.proto.id]
     at.button(key="close_class").click().run()
-    assert board.get_class("FORM1").closed and "(closed)" in texts(at)
+    assert board.get_class("FRMQ27").closed and "(closed)" in texts(at)
 
 
 def test_a_bad_setup_or_code_in_the_form_is_one_message_and_creates_nothing(board):
@@ -88,17 +97,21 @@ def test_the_board_shows_runs_with_a_hostile_nickname_inert_and_only_the_teacher
     charts = at.get("vega_lite_chart")
     assert len(charts) == 3
     assert not [b for b in at.button if b.key in ("fill", "close_class", "clear_class")]  # not the teacher
-    assert "Only the teacher" in everything
+    assert "Only the class's teacher" in everything
     assert "+5.0 points" in everything  # the findings, in numbers
 
 
-def test_the_teacher_key_unlocks_the_controls_and_fill_the_gaps_runs_the_missing_values(board):
+def test_the_teacher_key_unlocks_the_controls_and_fill_the_gaps_runs_the_missing_values(board, monkeypatch):
     code = board.create_class(TINY)
     board.record([row(code, "Ada", 0.5, setup=TINY)])
+    clock = fake_clock(monkeypatch)
     at = open_board(secrets={"classboard": {"teacher_key": "owl-42"}}, **{"class": code})
     at.text_input(key="teacher_key").input("wrong").run()
     assert "That is not the teacher key." in texts(at) and not [b for b in at.button if b.key == "fill"]
-    at.text_input(key="teacher_key").input("owl-42").run()
+    at.text_input(key="teacher_key").input("owl-42").run()  # at once: this session waits a second after a wrong key
+    assert "Too many wrong teacher links or keys: try again in 1 s." in texts(at)
+    clock[0] += 1.0
+    at.run()
     at.button(key="fill").click().run()
     apptest.run_until(at, lambda a: {m.label: m.value for m in a.metric}.get("Runs finished") == "2", timeout=90)
     runs = board.runs(code)
@@ -126,14 +139,22 @@ def test_the_banner_presets_the_form_and_records_a_finished_run(board):
     assert board.snapshot(code)[2] == 1  # one student joined
 
 
-def test_a_class_run_stopped_by_its_student_says_it_is_not_recorded(board):
+def test_a_class_run_stopped_by_its_student_is_recorded_as_stopped_and_counts_as_their_run(board):
     code = board.create_class(Setup(values=(0.0, 0.5), epochs=50, lr=0.01, train_size=300, predict_first=False))
     at = apptest.open_page("app_pages/mnist.py", **{"class": code})
     at.button(key="train").click().run()
     assert f"This run will be recorded for class {code} when it finishes." in texts(at)
     at.button(key="stop").click().run()
-    apptest.run_until(at, lambda a: f"Not recorded for class {code}: this run ended as 'stopped'." in texts(a))
-    assert board.runs(code) == []
+    assert f"You stopped this run: it is recorded for class {code} as stopped" in texts(at)
+    apptest.run_until(at, lambda a: len(board.runs(code)) == 1 and a.button(key="stop").disabled, timeout=60)
+    (stopped,) = board.runs(code)
+    assert stopped["stopped_at"] is not None and stopped["member"]
+    at.button(key="train").click().run()  # the same value again: it trains, but the stopped run was their one
+    assert "Your run of this value already counts for the class" in texts(at)
+    class_ui.class_view.clear()
+    board_page = open_board(**{"class": code})
+    assert [t.value for t in board_page.text if t.value.startswith("Runs by: ")] == \
+        [f"Runs by: {stopped['student']} (1, stopped)"]
 
 
 def test_the_banner_says_why_a_run_that_differs_from_the_class_is_not_recorded(board):
@@ -158,7 +179,7 @@ def test_an_unreachable_database_is_one_sentence_on_the_board_and_the_banner(mon
     assert f"This run will be recorded for class {code} when it finishes." in texts(student)
     at = open_board(**{"class": "BARS7"})
     assert not at.exception and not at.error
-    assert at.warning[0].value.startswith("The class database cannot be reached (")
+    assert at.warning[0].value == "The class database cannot be reached right now."  # no host, user or path
     mnist = apptest.open_page("app_pages/mnist.py", **{"class": "BARS7"})
     assert not mnist.exception and mnist.button(key="train")
     assert "cannot be reached" in texts(mnist) and "recorded for class BARS7 when it is back" in texts(mnist)
@@ -184,7 +205,7 @@ def test_the_board_watches_its_class_route_and_the_version_changes_when_a_run_la
     code = board.create_class(TINY)
     at = open_board(**{"class": code})
     (watch,) = apptest.mounted(at, "dropout_watch")
-    assert watch["url"] == f"api/classes/{code}" and watch["interval"] == 2.0
+    assert watch["url"] == f"api/classes/{code}?key={class_ui.watch_key(code)}" and watch["interval"] == 2.0
     assert watch["version"] == class_ui.version(class_ui.board_url(), code)
     board.record([row(code, "Ada", 0.5, setup=TINY)])
     class_ui.class_view.clear()

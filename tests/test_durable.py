@@ -73,6 +73,13 @@ def test_a_version_one_database_migrates_and_keeps_its_classes_and_runs(board_ur
     board.register("k" * 32, "OLD42", "Bo", "t", TrainConfig(epochs=2).__dict__, server="s")
     assert board.record([{**row("OLD42", "Bo", setup=QUICK), "registration": "k" * 32}]) == ["recorded"]
     assert board.registration_outcomes("OLD42") == (0, {"recorded": 1})
+    # Schema 4 on the migrated tables: a teacher link's hash, a stopped run without accuracies, one run per member
+    assert board.is_teacher(board.create_class(QUICK, teacher_token="t" * 32), "t" * 32)
+    stopped = {**row("OLD42", "Cy", setup=QUICK), "member": "m", "train_acc": None, "test_acc": None,
+               "stopped_at": 2.0}
+    assert board.record([stopped, {**row("OLD42", "Cy again", seed=2, setup=QUICK), "member": "m"}]) == \
+        ["recorded", "duplicate"]
+    assert [(r["student"], r["id"], r["stopped_at"]) for r in board.runs("OLD42")][0] == ("Ada", 1, None)
     with make_engine(board_url).connect() as conn:
         assert conn.exec_driver_sql("SELECT version FROM schema_version").scalar() == SCHEMA_VERSION
 
@@ -164,3 +171,36 @@ def test_postgresql_stopped_in_the_middle_of_a_class_loses_nothing_and_records_n
         recorder.close()
     finally:
         cluster.remove()
+
+
+def test_a_version_three_database_migrates_to_four_and_counts_one_run_per_member(board_url):
+    from sqlalchemy import update
+    from core.classboard import NotCounted
+    from core.classboard.store import MIGRATIONS, guesses, registrations
+
+    schema_one(board_url)
+    meta = MetaData()
+    v3_registrations = Table("registrations", meta, *[Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+                                                              for c in registrations.columns if c.name != "cell"])
+    engine = make_engine(board_url)
+    with engine.begin() as conn:  # as version 3 of this app left it
+        MIGRATIONS[1](conn)
+        MIGRATIONS[2](conn)
+        v3_registrations.create(conn)
+        guesses.create(conn)
+        conn.execute(update(Table("schema_version", MetaData(), Column("version", Integer))).values(version=3))
+        conn.execute(insert(v3_registrations).values(key="old", class_code="OLD42", student="Ada", token="t",
+                                                     config="{}", created_at=1.0, heartbeat_at=1.0))
+    engine.dispose()
+    board = Board(board_url)
+    assert board.registration_outcomes("OLD42") == (1, {})  # kept, still open
+    cfg = QUICK.config({"drop_prob1": 0.5, "drop_prob2": 0.5}, seed=4)
+    board.register("new", "OLD42", "Bo", "bo", cfg.__dict__, server="s")
+    with pytest.raises(NotCounted):
+        board.register("again", "OLD42", "Bo2", "bo", QUICK.config({"drop_prob1": 0.5, "drop_prob2": 0.5},
+                                                                   seed=5).__dict__, server="s")
+    assert board.record([{**row("OLD42", "Bo", seed=4, setup=QUICK), "registration": "new", "member": "bo",
+                          "train_acc": None, "test_acc": None, "stopped_at": 3.0}]) == ["recorded"]
+    assert [r["student"] for r in board.runs("OLD42")] == ["Ada", "Bo"]
+    with make_engine(board_url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version FROM schema_version").scalar() == SCHEMA_VERSION == 4

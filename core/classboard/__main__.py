@@ -11,12 +11,13 @@ else classboard.sqlite3 beside the app; --url overrides all three. Bad input: on
 """
 
 import dataclasses
+import logging
 import os
 import sys
 
 from core.classboard.experiment import VARIES, Setup, parse_values
 from core.cli import OneLineParser
-from core.classboard.names import BadCode, clean_code
+from core.classboard.names import BadCode, clean_code, new_teacher_token
 from core.classboard.store import PROJECT_ROOT, Board, BoardUnavailable, ClassExists, UnknownClass, resolve_url
 
 
@@ -38,7 +39,8 @@ def parser():
     p.add_argument("--url", help="Database URL (default: CLASSBOARD_URL, the app's secrets, or the SQLite file).")
     sub = p.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     new = sub.add_parser("new", help="Start a class experiment; prints its code and links.")
-    new.add_argument("--code", help="The class code (3-12 letters or digits); random if omitted.")
+    new.add_argument("--code", help="The class code (6-12 letters or digits, none of 0, O, 1, I, L); random if "
+                                    "omitted.")
     new.add_argument("--vary", choices=VARIES, default="drop_prob", help="What the class varies.")
     new.add_argument("--values", help="Comma-separated values of the varied setting (default: the standard sweep).")
     new.add_argument("--free", action="store_true", help="Let students pick their value instead of assigning one.")
@@ -68,9 +70,11 @@ def run(args, board):
         setup = Setup.for_vary(args.vary, assign=not args.free, predict_first=args.predict_first, **fixed)
         if args.values:
             setup = dataclasses.replace(setup, values=parse_values(args.values, args.vary))
-        code = board.create_class(setup, code=args.code)
+        token = new_teacher_token()
+        code = board.create_class(setup, code=args.code, teacher_token=token)
         return (f"{code}\nstudents: /mnist?class={code}\nboard:    /class?class={code}\n"
-                f"{setup.describe()}\n")
+                f"teacher:  /class?class={code}&teacher={token}   (secret: whoever opens it manages the class; "
+                f"shown only now)\n{setup.describe()}\n")
     code = clean_code(args.code)
     if board.get_class(code) is None:
         raise UnknownClass(f"there is no class with code {code} in {board.describe()}")
@@ -83,13 +87,14 @@ def run(args, board):
 def main(argv=None):
     p = parser()
     args = p.parse_args(argv)
+    logging.getLogger("core.classboard").addHandler(logging.NullHandler())  # its one line below says it all
     board = Board(resolve_url(args.url or os.environ.get("CLASSBOARD_URL"), secrets_url()))
     try:
         sys.stdout.write(run(args, board))
     except (BadCode, ClassExists, UnknownClass, ValueError) as err:
         p.exit(2, f"{p.prog}: error: {str(err).rstrip('.')}\n")
-    except BoardUnavailable as err:
-        p.exit(1, f"{p.prog}: {err}\n")
+    except BoardUnavailable as err:  # the teacher at a shell gets the driver's line too, the password masked
+        p.exit(1, f"{p.prog}: {err} {board.describe()}: {err.detail or ''}\n")
     finally:
         board.dispose()
     return 0

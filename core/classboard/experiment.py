@@ -113,6 +113,11 @@ class Setup:
             return "both hidden layers need the same drop probability"
         if self.vary == "train_size" and cfg.drop_prob1 not in (0.0, self.drop_prob):
             return f"the drop probability must be 0 (without dropout) or {self.drop_prob:g} (with dropout)"
+        if self.value_of(cfg) not in self.keys():  # e.g. p = 0.37 in a sweep of 0, 0.5, 0.9
+            shown = ", ".join(_fmt(v) for v in self.values)
+            if self.vary == "drop_prob":
+                return f"p = {cfg.drop_prob1:g} is not one of the class's drop probabilities ({shown})"
+            return f"{cfg.train_size:,} training images is not one of the class's sizes ({shown})"
         cell = {"drop_prob1": cfg.drop_prob1, "drop_prob2": cfg.drop_prob2}
         if self.vary == "train_size":
             cell["train_size"] = cfg.train_size
@@ -123,6 +128,11 @@ class Setup:
         if cfg.inputs != expected.inputs:
             wrong.append("the inputs differ from the class's")
         return "; ".join(wrong) or None
+
+    def cell_key(self, cfg):
+        """The sweep point a run of cfg counts for, as short text (what one member may have one counted run of)."""
+        value, series = self.value_of(cfg)
+        return f"{value:g}|{series}"
 
     def fixed_settings(self):
         """The settings every student's run shares, as MNIST page widget values."""

@@ -1,14 +1,21 @@
-"""Class codes and nicknames: made here, and checked here whenever one comes from a link, a form or a shell.
+"""Class codes, teacher tokens and nicknames: made here, and checked here whenever one comes from a link, a form
+or a shell.
 
 Nothing a student types is trusted: a nickname becomes plain text of at most 40 characters (control and
-format characters removed, whitespace collapsed), and a class code must match CODE_PATTERN.
+format characters removed, whitespace collapsed), and a class code must match CODE_PATTERN. A new class's code,
+a custom one too, has at least CODE_MIN characters from CODE_ALPHABET (about 31^6 = 887 million codes), so
+codes cannot be guessed one after another; codes of older classes (3 to 12 letters or digits) still open.
 """
+import hashlib
 import random
 import re
+import secrets
 import unicodedata
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: easy to read off a projector
-CODE_PATTERN = re.compile(r"^[A-Z0-9]{3,12}$")
+CODE_MIN = 6
+CODE_PATTERN = re.compile(r"^[A-Z0-9]{3,12}$")  # any code a class may have (older classes had 3-5 characters)
+NEW_CODE_PATTERN = re.compile(f"^[{CODE_ALPHABET}]{{{CODE_MIN},12}}$")  # a code for a new class
 NICKNAME_MAX = 40
 SERVER = "(server)"  # the pseudo-student that "Fill the gaps" records its runs for
 ADJECTIVES = ("Brave", "Calm", "Clever", "Curious", "Eager", "Gentle", "Happy", "Keen", "Lucky", "Merry",
@@ -21,9 +28,28 @@ class BadCode(ValueError):
     """A class code that is malformed (the message says what a code looks like)."""
 
 
-def new_code(rng=random, length=5):
-    """A fresh random class code such as 'K7PQM'."""
+def new_code(rng=secrets, length=CODE_MIN):
+    """A fresh random class code such as 'K7PQMW'."""
     return "".join(rng.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def check_new_code(raw):
+    """A custom code for a new class, upper-cased; BadCode unless it is 6-12 characters without look-alikes."""
+    code = clean_code(raw)
+    if not NEW_CODE_PATTERN.match(code):
+        raise BadCode(f"A new class's code needs {CODE_MIN} to 12 letters or digits other than 0, O, 1, I and L "
+                      f"(they look alike on a projector), such as {new_code()}.")
+    return code
+
+
+def new_teacher_token():
+    """An unguessable teacher token for a class's teacher link (shown once; only its hash is stored)."""
+    return secrets.token_urlsafe(24)
+
+
+def token_hash(token):
+    """The SHA-256 of a teacher token, as stored in the database."""
+    return hashlib.sha256(str(token or "").encode("utf-8", "replace")).hexdigest()
 
 
 def clean_code(raw):

@@ -26,7 +26,7 @@ from collections import defaultdict, deque, namedtuple
 
 from core.classboard.names import SERVER
 from core.classboard.spool import Spool
-from core.classboard.store import CONFIG_COLUMNS, BoardUnavailable, UnknownClass
+from core.classboard.store import CONFIG_COLUMNS, BoardUnavailable, NotCounted, UnknownClass
 from core.config import TrainConfig
 from core.status import Status
 
@@ -41,16 +41,19 @@ log = logging.getLogger(__name__)
 Entry = namedtuple("Entry", "key code student token guess", defaults=(None,))  # guess: the student's, locked at Train
 
 
-def run_row(job, entry):
-    """The board's row for a finished training job and one registration, or None if it has no accuracy to show."""
+def run_row(job, entry, stopped_at=None):
+    """The board's row for a training job and one registration: a finished run, or (stopped_at: when its student
+    stopped it) a stopped one with what it measured so far; None if a finished run has no accuracy to show."""
     epochs = job.of_kind("epoch")
-    if not epochs or not all(hasattr(job.config, c) for c in CONFIG_COLUMNS):
+    if (not epochs and stopped_at is None) or not all(hasattr(job.config, c) for c in CONFIG_COLUMNS):
         return None
     ended = time.time() - (time.monotonic() - job.ended) if job.ended else time.time()
+    last = epochs[-1] if epochs else {}
     return {"class_code": entry.code, "student": entry.student, **{c: getattr(job.config, c) for c in CONFIG_COLUMNS},
-            "train_acc": float(epochs[-1]["train_acc"]), "test_acc": float(epochs[-1]["test_acc"]),
+            "train_acc": float(last["train_acc"]) if last else None, "test_acc": float(last["test_acc"]) if last else None,
             "curve": json.dumps([[e["epoch"] + 1, round(e["test_acc"], 5)] for e in epochs]),
-            "seconds": round(job.elapsed, 2), "finished_at": ended, "registration": entry.key,
+            "seconds": round(job.elapsed, 2), "finished_at": stopped_at or ended, "registration": entry.key,
+            "member": (entry.token or None) if entry.student != SERVER else None, "stopped_at": stopped_at,
             **{name: (entry.guess or {}).get(name) for name in ("predicted_test_acc", "predicted_best")}}
 
 
@@ -102,7 +105,8 @@ class Recorder:
         The registration is in the database (or, while it is away, in the local spool) before this returns.
         """
         with self._lock:
-            if any((e.code, e.student) == (code, student) for e in self._jobs.get(job.id, ())):
+            if any(e.code == code and (e.token == token if token else e.student == student)
+                   for e in self._jobs.get(job.id, ())):
                 return True, "This run is already registered for the class."
             if student != SERVER and not self._allow([("student", code, student), ("session", code, token)]):
                 return False, (f"Not recorded: at most {self.per_minute} runs a minute count for one student. "
@@ -110,7 +114,10 @@ class Recorder:
         if job.finished and job.status != Status.FINISHED:
             return False, f"Not recorded: this run ended as '{job.status}'."
         entry = Entry(uuid.uuid4().hex, code, student, token)
-        where, guess = self._store_registration(entry, job.config)
+        try:
+            where, guess = self._store_registration(entry, job.config)
+        except NotCounted as err:
+            return False, f"Not recorded: {err}"
         entry = entry._replace(guess=guess)
         if where is None:
             return False, ("Not recorded: the class database cannot be reached and this server cannot keep the "
@@ -171,6 +178,64 @@ class Recorder:
         for cfg in todo:
             self.register(runner.submit(cfg, viewer=None, pin=True), code, SERVER)
         return todo
+
+    def stop(self, job, token, runner):
+        """A student stops their own registered run: it is recorded now as stopped (their one run of that value,
+        with what it measured so far) and cancelled, unless another registration still holds the job (then it
+        trains on for them). False when this session registered no part of the job (nothing is done)."""
+        with self._lock:
+            entries = self._jobs.get(job.id, [])
+            mine = [e for e in entries if token and e.token == token and e.student != SERVER]
+            rest = [e for e in entries if e not in mine]
+            if not mine:
+                return False
+            if rest:
+                self._jobs[job.id] = rest
+            else:
+                self._jobs.pop(job.id, None)
+                self._configs.pop(job.id, None)
+        now = time.time()
+        self._inbox.put([("run", e.key, {"row": run_row(job, e, stopped_at=now), "ended": time.monotonic()})
+                         for e in mine])
+        if not rest:  # outside the lock: the runner calls job_ended, which takes it, under its own
+            runner.cancel(job.id, "Stopped by you; recorded for the class as stopped.")
+        return True
+
+    def holds(self, job_id, token):
+        """Whether this session registered the job for a class (so its Stop stops it for the class)."""
+        with self._lock:
+            return any(token and e.token == token and e.student != SERVER for e in self._jobs.get(job_id, ()))
+
+    def cancel_class(self, code, runner, why, cleared=False):
+        """A class closed or cleared: its runs still queued here (the server's gap runs, students' unstarted runs)
+        are cancelled, their registrations closed with `why`, none of them recorded; a job that a registration
+        of another class also holds trains on for it. cleared=True also forgets the class's runs training now
+        (they finish unrecorded). Returns the number of jobs cancelled."""
+        with self._lock:
+            held = {job_id: list(entries) for job_id, entries in self._jobs.items()
+                    if any(e.code == code for e in entries)}
+        queued = {job_id for job_id in held if (job := runner.get(job_id)) is not None and job.status == Status.QUEUED}
+        dropped, cancel = [], []
+        with self._lock:
+            for job_id in held:
+                if job_id not in queued and not cleared:
+                    continue
+                entries = self._jobs.get(job_id, [])
+                dropped += [e for e in entries if e.code == code]
+                rest = [e for e in entries if e.code != code]
+                if rest:
+                    self._jobs[job_id] = rest
+                else:
+                    self._jobs.pop(job_id, None)
+                    self._configs.pop(job_id, None)
+                    if job_id in queued:
+                        cancel.append(job_id)
+        if dropped:
+            self._inbox.put([("close", e.key, why) for e in dropped])
+        for job_id in cancel:  # outside the lock, as in stop()
+            runner.cancel(job_id, f"Not trained: class {code} was {'cleared' if cleared else 'closed'} before this "
+                                  "run started, so it would not count.")
+        return len(cancel)
 
     def _running_configs(self, code):
         return [self._configs[job_id] for job_id, entries in self._jobs.items() if any(e.code == code for e in entries)]
@@ -316,6 +381,8 @@ class Recorder:
                                                           now=payload["at"])
                     except UnknownClass:
                         log.warning("A spooled registration names a class that no longer exists: %s", payload["code"])
+                    except NotCounted:  # the member's run of this value counts already: its row is a duplicate
+                        log.info("A spooled registration of class %s does not count: %s", payload["code"], key)
             for kind, key, payload in items:
                 if kind == "run" and locked.get(key) and payload["row"].get("predicted_test_acc") is None:
                     payload["row"].update(locked[key])

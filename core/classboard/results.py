@@ -19,14 +19,45 @@ PAPER = {"drop_prob": "Srivastava et al. (2014, fig. 9) found MNIST test error a
 
 
 def frames(setup, rows):
-    """(points, curves): one row per run, and one row per run and epoch of its test-accuracy curve."""
+    """(points, curves): one row per finished run, and one row per run and epoch of its test-accuracy curve.
+
+    Runs their students stopped are left out (see stopped_runs): they count as the student's run, not as a result.
+    """
     points, curves = [], []
     for r in rows:
+        if _stopped(r):
+            continue
         value, series = setup.value_of(config_of(r))
         points.append((r["id"], r["student"], value, series, r["seed"], r["train_acc"], r["test_acc"],
                        r["train_acc"] - r["test_acc"], r.get("predicted_test_acc")))
         curves.extend((r["id"], value, series, epoch, acc) for epoch, acc in r["curve"])
     return pd.DataFrame(points, columns=POINT_COLUMNS), pd.DataFrame(curves, columns=CURVE_COLUMNS)
+
+
+def _stopped(row):
+    return row.get("stopped_at") is not None or row["test_acc"] is None or row["train_acc"] is None
+
+
+def stopped_runs(setup, rows):
+    """The runs their students stopped: a frame of run, student, value, series (each counts as that student's run
+    of its value, and has no result to show)."""
+    out = [(r["id"], r["student"], *setup.value_of(config_of(r))) for r in rows if _stopped(r)]
+    return pd.DataFrame(out, columns=["run", "student", "value", "series"])
+
+
+def roster(points, stopped):
+    """'Runs by: Ada (1), Bo (1, stopped)': who has counted runs, in order of each first run, stopped ones marked."""
+    parts = [frame[["run", "student"]].assign(stopped=flag) for frame, flag in ((points, False), (stopped, True))
+             if len(frame)]
+    if not parts:
+        return ""
+    runs = pd.concat(parts).sort_values("run")
+    said = []
+    for name, rows in runs.groupby("student", sort=False):
+        halted = int(rows.stopped.sum())
+        said.append(f"{name} ({len(rows)}" + (", stopped" if halted == len(rows) else f", {halted} stopped"
+                                              if halted else "") + ")")
+    return "Runs by: " + ", ".join(said)
 
 
 def coverage(setup, points):

@@ -12,11 +12,14 @@ writers from several threads or processes wait their turn instead of failing.
 """
 import contextlib
 import csv
+import hmac
 import io
 import json
+import logging
 import os
 import threading
 import time
+from urllib.parse import unquote
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
@@ -25,18 +28,23 @@ from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, MetaData, Str
 
 from sqlalchemy import inspect as sqlalchemy_inspect
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, make_url
 
 from core.classboard.experiment import Setup
-from core.classboard.names import NICKNAME_MAX, SERVER, clean_code, clean_nickname, new_code
+from core.classboard.names import (NICKNAME_MAX, SERVER, check_new_code, clean_code, clean_nickname, new_code,
+                                   token_hash)
 from core.config import TrainConfig
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_URL = "sqlite:///" + os.path.join(PROJECT_ROOT, "classboard.sqlite3")
-SCHEMA_VERSION = 3  # 1: classes, members, runs; 2: registrations, each run's registration; 3: guesses, reveal
+SCHEMA_VERSION = 4  # 1: classes, members, runs; 2: registrations, each run's registration; 3: guesses, reveal;
+                    # 4: the teacher link's hash, one counted run per member and value, runs stopped by their student
+log = logging.getLogger(__name__)
+LOG_EVERY_S = 30.0  # the same database error is logged at most this often
 CONFIG_COLUMNS = ("drop_prob1", "drop_prob2", "train_size", "epochs", "lr", "batch_size", "seed")
 UPSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}  # INSERT ... ON CONFLICT DO NOTHING
 EXPORT_COLUMNS = ("class", "student", *CONFIG_COLUMNS, "train_acc", "test_acc", "gap", "seconds", "finished_at",
-                  "predicted_test_acc", "predicted_best")
+                  "predicted_test_acc", "predicted_best", "stopped")
 
 metadata = MetaData()
 schema_version = Table("schema_version", metadata, Column("version", Integer, nullable=False))
@@ -46,7 +54,8 @@ classes = Table(
     Column("setup", Text, nullable=False),  # core.classboard.experiment.Setup as JSON
     Column("created_at", Float, nullable=False),
     Column("closed_at", Float),
-    Column("revealed_at", Float))  # when the teacher showed the results (a predict-first class hides them before)
+    Column("revealed_at", Float),  # when the teacher showed the results (a predict-first class hides them before)
+    Column("teacher_hash", String(64)))  # SHA-256 of the class's teacher token (the token itself is never stored)
 members = Table(
     "members", metadata,  # who opened the class link, and the value each was given
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -65,13 +74,17 @@ runs = Table(
     Column("train_size", Integer, nullable=False), Column("epochs", Integer, nullable=False),
     Column("lr", Float, nullable=False), Column("batch_size", Integer, nullable=False),
     Column("seed", Integer, nullable=False),
-    Column("train_acc", Float, nullable=False), Column("test_acc", Float, nullable=False),
+    Column("train_acc", Float), Column("test_acc", Float),  # the last measured (NULL: stopped before any)
     Column("curve", Text, nullable=False),  # [[epoch, test_acc], ...] as JSON
     Column("seconds", Float), Column("finished_at", Float, nullable=False),
     Column("registration", String(32)),  # the registration it answers (NULL for runs recorded without one)
     Column("predicted_test_acc", Float), Column("predicted_best", Float),  # the student's guess before the run
+    Column("member", String(64)),  # the browser session that ran it (NULL: the server's, or recorded before v4)
+    Column("cell", String(64)),  # the sweep point it counts for (Setup.cell_key)
+    Column("stopped_at", Float),  # set when its student stopped it: counted as their run, not in the results
     UniqueConstraint("class_code", "student", *CONFIG_COLUMNS),  # a run counts once per student
-    Index("runs_registration", "registration", unique=True))  # and once per registration
+    Index("runs_registration", "registration", unique=True),  # and once per registration
+    Index("runs_member_cell", "class_code", "member", "cell", unique=True))  # and once per member and value
 registrations = Table(
     "registrations", metadata,  # a class run a student started, written before the page says it will count
     Column("key", String(32), primary_key=True),  # unique per registration: its run is recorded at most once
@@ -84,7 +97,8 @@ registrations = Table(
     Column("heartbeat_at", Float, nullable=False),  # when that server last said it still does
     Column("done_at", Float),  # when it ended: recorded, or given up (see outcome)
     Column("outcome", String(200)),  # "recorded", "duplicate", or why not
-    Column("guess", Text))  # the student's guess when they pressed Train, as JSON (NULL: none)
+    Column("guess", Text),  # the student's guess when they pressed Train, as JSON (NULL: none)
+    Column("cell", String(64)))  # the sweep point its run counts for (Setup.cell_key; NULL: not a class value)
 guesses = Table(
     "guesses", metadata,  # what each student expects before their run (a predict-first class asks before Train)
     Column("id", Integer, primary_key=True, autoincrement=True),
@@ -100,7 +114,17 @@ guesses = Table(
 
 
 class BoardUnavailable(RuntimeError):
-    """The database cannot be reached or used; the message is one sentence for the page."""
+    """The database cannot be reached or used; the message is one sentence for any page (no host, user or URL part);
+    `detail` is the driver's one line for the log and the command line, with the password masked."""
+
+    def __init__(self, message, detail=None):
+        super().__init__(message)
+        self.detail = detail
+
+
+class NotCounted(ValueError):
+    """A class run that trains but does not count (the member's run of this value counts already, or the class
+    gave them another value); the message is one sentence for the page."""
 
 
 class UnknownClass(LookupError):
@@ -149,11 +173,37 @@ def normalise_url(url):
     return url
 
 
+def parse_url(url):
+    """The database URL as SQLAlchemy's URL object, the PostgreSQL driver named.
+
+    A password holding an unencoded '@' (user:pa@ss@host) is split at the last '@', so it stays whole in the
+    password: SQLAlchemy's own parser would cut it at the first and take the rest for the host. Percent-encoded
+    characters (%40 for '@') are decoded as usual.
+    """
+    text = normalise_url(str(url).strip())
+    scheme, sep, rest = text.partition("://")
+    at = rest.rfind("@")
+    if not sep or at < 0 or scheme.startswith("sqlite"):
+        return make_url(text)
+    user, colon, password = rest[:at].partition(":")
+    tail = make_url(f"{scheme}://{rest[at + 1:]}")
+    return URL.create(tail.drivername, unquote(user) or None, unquote(password) if colon else None, tail.host,
+                      tail.port, tail.database, tail.query)
+
+
+def safe_url(url):
+    """The URL for logs: its password masked (parsed, not matched by pattern), or a placeholder if unparsable."""
+    try:
+        return parse_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a URL that cannot be parsed is not written out at all
+        return "(a class database URL that cannot be parsed)"
+
+
 def make_engine(url):
     """An engine for url; SQLite gets WAL, a 30 s busy timeout, foreign keys and up-front write locks."""
-    url = normalise_url(url)
-    if not url.startswith("sqlite"):
-        args = {"connect_timeout": 5} if url.startswith("postgresql") else {}
+    url = parse_url(url)
+    if not url.drivername.startswith("sqlite"):
+        args = {"connect_timeout": 5} if url.drivername.startswith("postgresql") else {}
         return create_engine(url, pool_pre_ping=True, connect_args=args)
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -170,11 +220,13 @@ def make_engine(url):
     return engine
 
 
-def _one_line(err):
-    """A driver's error as one short line, without the SQL or the URL's password."""
+def _one_line(err, password=None):
+    """A driver's error as one short line for the log, without the SQL or the URL's password."""
     inner = getattr(err, "orig", None) or err
     text = " ".join(str(inner).split("\n")[0].split()) or type(inner).__name__
-    return text[:160]
+    if password:
+        text = text.replace(password, "***")
+    return f"{type(inner).__name__}: {text[:200]}"
 
 
 class Board:
@@ -184,35 +236,47 @@ class Board:
         self.url = resolve_url(url)
         self._lock = threading.Lock()
         self._ready = False
-        self.engine, self._broken = None, None
+        self.engine, self._broken, self._password, self._logged = None, None, None, {}
         try:
+            self._password = parse_url(self.url).password
             self.engine = make_engine(self.url)
             self._writer = self.engine.execution_options(write=True)
-        except Exception as err:  # noqa: BLE001 - a bad URL or a missing driver: the page says so
-            self._broken = f"The class database URL cannot be used ({type(err).__name__}: {_one_line(err)})."
+        except Exception as err:  # noqa: BLE001 - a bad URL or a missing driver: one sentence, the log says why
+            self._broken = _one_line(err, self._password)
+            log.warning("The class database URL %s cannot be used: %s", safe_url(self.url), self._broken)
 
     def describe(self):
         """The URL with any password hidden, for logs and the command line."""
-        return self.engine.url.render_as_string(hide_password=True) if self.engine is not None else "(unusable URL)"
+        return self.engine.url.render_as_string(hide_password=True) if self.engine is not None else safe_url(self.url)
 
     # ---- connections --------------------------------------------------------------------------
     @contextlib.contextmanager
     def _guard(self):
-        """Turn a database that cannot be reached into BoardUnavailable with one sentence."""
+        """Turn a database that cannot be reached into BoardUnavailable: one sentence for any page (no host, user
+        or part of the URL), the driver's line in `detail` and in the log, the password masked."""
         if self._broken:
-            raise BoardUnavailable(self._broken)
+            raise BoardUnavailable("The class database URL cannot be used (the server's log says why).",
+                                   self._broken)
         try:
             yield
         except (exc.OperationalError, exc.InterfaceError, exc.TimeoutError) as err:
-            raise BoardUnavailable(f"The class database cannot be reached ({_one_line(err)}).") from err
+            raise self._unavailable("The class database cannot be reached right now.", err) from err
         except (exc.ProgrammingError, exc.InternalError) as err:  # e.g. no rights on the tables
-            raise BoardUnavailable(f"The class database refused the board's query ({_one_line(err)}).") from err
+            raise self._unavailable("The class database refused the board's query.", err) from err
         except exc.DBAPIError as err:
             if type(err) is exc.DatabaseError:  # e.g. an SQLite file that is damaged or not a database at all
-                raise BoardUnavailable(f"The class database cannot be read ({_one_line(err)}).") from err
+                raise self._unavailable("The class database cannot be read.", err) from err
             if err.connection_invalidated:
-                raise BoardUnavailable(f"The class database connection was lost ({_one_line(err)}).") from err
+                raise self._unavailable("The class database connection was lost.", err) from err
             raise
+
+    def _unavailable(self, sentence, err):
+        detail = _one_line(err, self._password)
+        now = time.monotonic()
+        if now - self._logged.get(detail, -LOG_EVERY_S) >= LOG_EVERY_S:  # once a while, not at every page's read
+            self._logged[detail] = now
+            log.warning("%s (%s): %s", sentence, self.describe(), detail)
+        return BoardUnavailable(sentence, detail)
 
     @contextlib.contextmanager
     def _read(self):
@@ -256,14 +320,18 @@ class Board:
             self.engine.dispose()
 
     # ---- classes ------------------------------------------------------------------------------
-    def create_class(self, setup, code=None, now=None):
-        """Start a class experiment and return its code (a fresh random one unless `code` is given)."""
-        wanted = clean_code(code) if code else None
+    def create_class(self, setup, code=None, now=None, teacher_token=None):
+        """Start a class experiment and return its code (a fresh random one unless `code` is given).
+
+        teacher_token: the secret of the class's teacher link (names.new_teacher_token); only its hash is kept.
+        """
+        wanted = check_new_code(code) if code else None
+        hashed = token_hash(teacher_token) if teacher_token else None
         for _ in range(20):
             attempt = wanted or new_code()
             try:
                 with self._write() as conn:
-                    conn.execute(insert(classes).values(code=attempt, setup=setup.to_json(),
+                    conn.execute(insert(classes).values(code=attempt, setup=setup.to_json(), teacher_hash=hashed,
                                                         created_at=now or time.time()))
                 return attempt
             except exc.IntegrityError:
@@ -275,6 +343,12 @@ class Board:
         """The class with this code, or None."""
         with self._read() as conn:
             return self._class(conn, clean_code(code))
+
+    def is_teacher(self, code, token):
+        """Whether token is the secret of this class's teacher link (False for a class made without one)."""
+        with self._read() as conn:
+            stored = conn.execute(select(classes.c.teacher_hash).where(classes.c.code == clean_code(code))).scalar()
+        return bool(stored and token) and hmac.compare_digest(stored, token_hash(token))
 
     @staticmethod
     def _class(conn, code):
@@ -353,7 +427,8 @@ class Board:
                 if reason:
                     outcomes.append(reason)
                 else:
-                    values = {**row, "student": _student(row["student"])}
+                    values = {**row, "student": _student(row["student"]),
+                              "cell": infos[row["class_code"]].setup.cell_key(config_of(row))}
                     outcomes.append("recorded" if self._insert_new(conn, values) else "duplicate")
                 if row.get("registration"):
                     self._close(conn, [row["registration"]], outcomes[-1], now)
@@ -415,8 +490,15 @@ class Board:
                   "token": str(token or "")[:64], "config": json.dumps(config), "created_at": now,
                   "server": server, "heartbeat_at": now}
         with self._write() as conn:
-            if self._class(conn, values["class_code"]) is None:
+            info = self._class(conn, values["class_code"])
+            if info is None:
                 raise UnknownClass(f"There is no class with code {values['class_code']}.")
+            old = conn.execute(select(registrations.c.guess).where(registrations.c.key == key)).first()
+            if old is not None:  # offered again (e.g. from the spool): the same registration
+                return json.loads(old.guess) if old.guess else None
+            values["cell"] = _cell_key(info.setup, config)
+            if values["student"] != SERVER and values["token"] and values["cell"]:
+                self._check_counts(conn, info, values["token"], values["cell"])
             guess = self._lock_guess(conn, values["class_code"], values["token"], now) if lock_guess else None
             values["guess"] = json.dumps(guess) if guess else None
             upsert = UPSERTS.get(conn.dialect.name)
@@ -425,6 +507,26 @@ class Board:
             elif not conn.execute(select(registrations.c.key).where(registrations.c.key == key)).first():
                 conn.execute(insert(registrations).values(**values))
             return guess
+
+    @staticmethod
+    def _check_counts(conn, info, token, cell):
+        """NotCounted unless this member may still have a run of `cell` counted: one per member and value (a run
+        that trains or waits, one recorded, or one they stopped), and with assigned values only their own."""
+        code = info.code
+        if info.setup.assign:
+            assigned = conn.execute(select(members.c.cell).where((members.c.class_code == code) &
+                                                                 (members.c.token == token))).scalar()
+            if assigned and info.setup.cell_key(info.setup.config(json.loads(assigned))) != cell:
+                raise NotCounted(f"The class gave you {_cell_words(info.setup, json.loads(assigned))}; a run of "
+                                 "another value trains, but only your own value counts.")
+        taken = conn.execute(select(registrations.c.key).where(
+            (registrations.c.class_code == code) & (registrations.c.token == token) & (registrations.c.cell == cell) &
+            (registrations.c.done_at.is_(None) | registrations.c.outcome.in_(("recorded", "duplicate"))))).first()
+        taken = taken or conn.execute(select(runs.c.id).where((runs.c.class_code == code) & (runs.c.member == token)
+                                                              & (runs.c.cell == cell))).first()
+        if taken:
+            raise NotCounted("Your run of this value already counts for the class; this one trains, but the board "
+                             "keeps your first.")
 
     @staticmethod
     def _lock_guess(conn, code, token, now):
@@ -546,11 +648,14 @@ class Board:
         writer.writerow(EXPORT_COLUMNS)
         for r in rows:
             finished = datetime.fromtimestamp(r["finished_at"], timezone.utc).isoformat(timespec="seconds")
+            measured = r["train_acc"] is not None and r["test_acc"] is not None
             writer.writerow([info.code, _inert_cell(r["student"]), *[r[c] for c in CONFIG_COLUMNS],
-                             round(r["train_acc"], 5), round(r["test_acc"], 5),
-                             round(r["train_acc"] - r["test_acc"], 5), r["seconds"], finished,
+                             *([round(r["train_acc"], 5), round(r["test_acc"], 5),
+                                round(r["train_acc"] - r["test_acc"], 5)] if measured else ["", "", ""]),
+                             r["seconds"], finished,
                              "" if r["predicted_test_acc"] is None else round(r["predicted_test_acc"], 5),
-                             "" if r["predicted_best"] is None else f"{r['predicted_best']:g}"])
+                             "" if r["predicted_best"] is None else f"{r['predicted_best']:g}",
+                             "yes" if r.get("stopped_at") is not None else ""])
         return out.getvalue()
 
 
@@ -570,12 +675,54 @@ def _migrate_2_to_3(conn):
         conn.execute(text(statement))
 
 
-MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}  # schema n -> n + 1
+def _migrate_3_to_4(conn):
+    """Schema 4: the teacher link's hash; each run's member, sweep point and stop, its accuracies nullable (a run
+    stopped before its first check has none); each registration's sweep point. SQLite cannot drop NOT NULL, so
+    its runs table is rebuilt (rows and ids kept)."""
+    tables = set(sqlalchemy_inspect(conn).get_table_names())
+    conn.execute(text("ALTER TABLE classes ADD COLUMN teacher_hash VARCHAR(64)"))
+    if "registrations" in tables:
+        conn.execute(text("ALTER TABLE registrations ADD COLUMN cell VARCHAR(64)"))
+    if conn.dialect.name == "sqlite":
+        kept = [c["name"] for c in sqlalchemy_inspect(conn).get_columns("runs")]
+        conn.execute(text("ALTER TABLE runs RENAME TO runs_v3"))
+        for index in sqlalchemy_inspect(conn).get_indexes("runs_v3"):
+            if not index["name"].startswith("sqlite_"):  # names from the schema itself, never from input
+                conn.execute(text(f'DROP INDEX IF EXISTS "{index["name"]}"'))
+        runs.create(conn)
+        shown = ", ".join(f'"{name}"' for name in kept)
+        conn.execute(text(f"INSERT INTO runs ({shown}) SELECT {shown} FROM runs_v3"))
+        conn.execute(text("DROP TABLE runs_v3"))
+        return
+    for statement in ("ALTER TABLE runs ALTER COLUMN train_acc DROP NOT NULL",
+                      "ALTER TABLE runs ALTER COLUMN test_acc DROP NOT NULL",
+                      "ALTER TABLE runs ADD COLUMN member VARCHAR(64)", "ALTER TABLE runs ADD COLUMN cell VARCHAR(64)",
+                      "ALTER TABLE runs ADD COLUMN stopped_at FLOAT",
+                      "CREATE UNIQUE INDEX runs_member_cell ON runs (class_code, member, cell)"):
+        conn.execute(text(statement))
+
+
+MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3, 3: _migrate_3_to_4}  # schema n -> n + 1
 
 
 def config_of(row):
     """The TrainConfig of a stored run (or of a row about to be stored)."""
     return TrainConfig(**{c: row[c] for c in CONFIG_COLUMNS})
+
+
+def _cell_key(setup, config):
+    """The sweep point a registration's config counts for, or None when it is not one of the class's runs."""
+    try:
+        cfg = TrainConfig(**config)
+    except (TypeError, ValueError):
+        return None
+    return None if setup.mismatch(cfg) else setup.cell_key(cfg)
+
+
+def _cell_words(setup, cell):
+    if setup.vary == "drop_prob":
+        return f"p = {cell['drop_prob1']:g}"
+    return f"{cell['train_size']:,} training images, {'without' if cell['drop_prob1'] == 0 else 'with'} dropout"
 
 
 def _student(name):

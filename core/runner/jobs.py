@@ -254,6 +254,14 @@ class Runner:
                 self._halt(job, message)
             return job
 
+    def cancel(self, job_id, message):
+        """End the job whatever its viewers: a queued one at once (stopped), a running one by a stop request."""
+        with self._lock:
+            job = self._by_id.get(job_id)
+            if job is not None and not job.finished:
+                self._halt(job, message)
+            return job
+
     def add_listener(self, fn):
         """Call fn(job) once whenever a job ends. It runs under the table's lock: keep it quick."""
         with self._lock:
