@@ -246,6 +246,7 @@ def stop_ui(seat, job):
                                                 "stopped, and it counts as your run of this value (later runs of it "
                                                 "train but are not recorded).")
     elif job.pinned:
+        runner.release(job.id, token)  # no longer one of this session's two runs; the pin keeps it going
         st.session_state.mnist_current = None
         st.info("This run also trains for the class (a classmate's registered run, or the teacher's), so it keeps "
                 "running; you no longer follow it here.", icon=":material/groups:")

@@ -622,6 +622,8 @@ def parse_args(argv=None):
     parser.add_argument("--mischief", action="store_true", help="instead: the class alone, then beside a tab that "
                         "presses Train --presses times (benchmarks/mischief.py); honest students' start and end")
     parser.add_argument("--presses", type=int, default=50, help="with --mischief: the mischievous tab's presses")
+    parser.add_argument("--gap-classes", type=int, default=5, help="with --mischief: classes the other tab starts "
+                        "and fills the gaps of")
     args = parser.parse_args(argv)
     check_args(parser, args)
     return args

@@ -588,6 +588,47 @@ class Presser(Tab):
                 "pressing_s": (self.pressed_at[-1] - self.pressed_at[0]) if self.pressed_at else None}
 
 
+class GapFiller(Tab):
+    """A mischievous tab on /class: starts classes of its own and has the server fill each one's gaps."""
+
+    def __init__(self, url, deadline, classes):
+        super().__init__(url, "class", "", deadline)
+        self.classes, self.filled, self.answered, self.failure = classes, 0, asyncio.Event(), None
+
+    def on_fragment_run(self, run):
+        self.answered.set()
+
+    def on_full_run(self, run):
+        self.answered.set()
+
+    async def press(self, key, timeout):
+        button = next(i for i in self.element_ids if i.endswith("-" + key))
+        self.answered.clear()
+        self.asked_full = now()
+        await self.rerun(self.fragment_ids.get(button, ""), trigger=button)
+        await asyncio.wait_for(self.answered.wait(), timeout)
+
+    async def fill_all(self, timeout):
+        for _ in range(self.classes):
+            await self.press("new_start", timeout)  # the page then shows the new class's board, with its controls
+            await self.press("fill", timeout)
+            self.filled += 1
+            await self.press("new_class_button", timeout)
+
+    def summary(self):
+        return {**super().summary(), "classes_filled": self.filled, "failure": self.failure}
+
+
+async def run_gaps(args, deadline):
+    tab = GapFiller(args.url, deadline, args.gap_classes)
+    try:
+        await tab.open(args.open_timeout)
+        await tab.fill_all(args.open_timeout)
+    except (OSError, asyncio.TimeoutError, ConnectionClosed, StopIteration) as err:
+        tab.failure = f"{type(err).__name__}: {err}"[:200]
+    return tab
+
+
 async def run_mischief(args, deadline):
     """The mischief beside the class: one tab pressing Train with args.mischief distinct seeds."""
     tab = Presser(args.url, f"epochs={args.epochs}&train_size={args.train_size}", deadline, args.mischief,
@@ -701,12 +742,14 @@ async def run_class(args):
     rng = random.Random(args.seed)
     emit("train", window=args.window)
     mischief = asyncio.ensure_future(run_mischief(args, deadline)) if args.mischief else None
+    gaps = asyncio.ensure_future(run_gaps(args, deadline)) if args.gap_classes else None
     await asyncio.gather(*(follow_student(s, rng.uniform(0, args.window), deadline) for s in students))
     emit("ended")
-    tabs = students + ([board] if board else []) + ([await mischief] if mischief else [])
-    await asyncio.gather(*(t.close() for t in tabs))
+    extra = [await task for task in (mischief, gaps) if task is not None]
+    await asyncio.gather(*(t.close() for t in students + ([board] if board else []) + extra))
     return {"students": [s.summary() for s in students], "board": board.summary() if board else None,
-            "mischief": (await mischief).summary() if mischief else None}
+            "mischief": (await mischief).summary() if mischief else None,
+            "gaps": (await gaps).summary() if gaps else None}
 
 
 def summary_line(result):
@@ -735,6 +778,8 @@ def parse_args(argv=None):
     parser.add_argument("--seed-base", type=int, default=None, help="training seeds of the class (see student_query)")
     parser.add_argument("--mischief", type=int, default=0, metavar="N",
                         help="also one tab that presses Train with N distinct seeds as fast as the server answers")
+    parser.add_argument("--gap-classes", type=int, default=0, metavar="N",
+                        help="also one tab that starts N classes of its own and fills each one's gaps")
     parser.add_argument("--probe", action="store_true", help="instead of students: time the server's part of "
                         "dropout page loads and slider moves (--loads, --moves, --pause)")
     parser.add_argument("--loads", type=int, default=6)

@@ -216,6 +216,16 @@ class Runner:
                 self._release(job, owner)
                 self._released.setdefault(owner, deque(maxlen=10)).append(job)
 
+    def release(self, job_id, viewer):
+        """This session lets go of the job (no longer its owner or viewer); it stops unless someone else, or a
+        pin, still holds it."""
+        with self._lock:
+            job = self._by_id.get(job_id)
+            if job is not None and not job.finished:
+                self._release(job, viewer)
+                self._plan()
+            return job
+
     def _release(self, job, owner):
         """The owner lets go of the job; it stops unless another owner, a viewer or a pin still holds it."""
         job.owners.pop(owner, None)
@@ -248,14 +258,6 @@ class Runner:
 
     def cancel(self, job_id, message):
         """End the job whatever its viewers and pin (e.g. its class was closed): at once if it only waits."""
-        with self._lock:
-            job = self._by_id.get(job_id)
-            if job is not None and not job.finished:
-                self._halt(job, message)
-            return job
-
-    def cancel(self, job_id, message):
-        """End the job whatever its viewers: a queued one at once (stopped), a running one by a stop request."""
         with self._lock:
             job = self._by_id.get(job_id)
             if job is not None and not job.finished:
