@@ -116,16 +116,33 @@ def test_registrations_a_dead_server_left_are_taken_over_once_and_recorded_once(
         r.close()
 
 
+class Watched(Board):
+    """A board that notes each look for registrations to take over: (older_than, what it took)."""
+
+    def __init__(self, url):
+        super().__init__(url)
+        self.claims = []
+
+    def claim_orphans(self, server, older_than):
+        taken = super().claim_orphans(server, older_than=older_than)
+        self.claims.append((older_than, taken))
+        return taken
+
+
 def test_a_server_that_still_trains_its_runs_keeps_them(board_url, tmp_path, runner):
     board = Board(board_url)
     code = board.create_class(QUICK)
-    owner = recorder_for(board, tmp_path, "owner", beat_every=0.2, lease=1.0).attach(runner)
+    owner = recorder_for(board, tmp_path, "owner", beat_every=0.2, lease=3.0).attach(runner)
     job = runner.submit(TrainConfig(epochs=50, train_size=20000, eval_size=500, seed=21), viewer="v")
-    other = recorder_for(board, tmp_path, "other", beat_every=0.2, lease=1.0).attach(runner)
+    seen = Watched(board_url)
+    other = recorder_for(seen, tmp_path, "other", beat_every=0.2, lease=3.0).attach(runner)
     try:
-        assert owner.register(job, code, "Ada", token="t")[0]
-        time.sleep(2.5)  # longer than the lease: the owner's heartbeat keeps it
-        assert other.recovered == 0 and owner.running(code) == 1
+        assert owner.register(job, code, "Ada", token="t")[0] and owner.wait_idle(10)
+        registered = time.time()
+        # Three of the other server's looks that would have taken the registration had nobody beaten it since:
+        until(lambda: sum(older > registered for older, _ in seen.claims) >= 3, 60)
+        assert not any(taken for _, taken in seen.claims), "taken over while its owner still trained it"
+        assert other.recovered == 0 and owner.running(code) == 1 and not job.finished
     finally:
         runner.stop(job.id, "v")
         wait(job)

@@ -13,7 +13,9 @@ from playwright.sync_api import expect
 from core.classboard import Board, Setup
 from tests.app_server import ROOT, class_student_trains, free_port, running_app
 
-SLOW_ENOUGH = Setup(values=(0.0, 0.5), epochs=30, lr=0.01, train_size=3000, predict_first=False)  # ~5 s a run: some train, some wait
+# Four values, so four runs (students with the same value would share one run, and two shared runs could both
+# end before the kill): the last run starts just before the kill and trains ~5 s, so at least it is cut short.
+SLOW_ENOUGH = Setup(values=(0.0, 0.3, 0.5, 0.7), epochs=30, lr=0.01, train_size=3000, predict_first=False)
 
 
 @pytest.mark.slow
