@@ -108,6 +108,7 @@ class Container:
 
 def text(fig):
     """One line for the report."""
-    return (f"Container: {fig['cores']} core, {fig['limit_mb']} MB: peak {fig['peak_mb']:.0f} MB charged to it (what the "
-            f"kernel holds against the limit: pages first used inside it, page cache included), limit hits {fig['limit_hits']}, processes killed {fig['oom_kills']}, "
+    return (f"Container: {fig['cores']} core, {fig['limit_mb']} MB: peak {fig['peak_mb']:.0f} MB charged to it "
+            f"(what the kernel holds against the limit: pages first used inside it, page cache included), "
+            f"limit hits {fig['limit_hits']}, processes killed {fig['oom_kills']}, "
             f"CPU throttled {fig['throttled_s']:.1f} s")

@@ -1,4 +1,5 @@
-"""A class on one server: python -m benchmarks.load --students 30 [--epochs 10] [--train-size 6000] [--container MB] [--json PATH]
+"""A class on one server: python -m benchmarks.load --students 30 [--epochs 10] [--train-size 6000] [--json PATH]
+                                                    [--container MB]
 
 Starts the real app (or attaches to --url), lets N students, small clients of Streamlit's own websocket
 protocol (tests/load_client.py, one subprocess), open /mnist and press Train within a 2 s window (half
