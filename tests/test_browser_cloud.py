@@ -82,9 +82,27 @@ def test_a_run_trains_live_through_the_prefix_and_the_pad_works_after_it(page, c
 
 def test_the_board_updates_in_the_frame_and_its_student_link_is_the_outer_address(browser, page, cloud):
     code = Board(os.environ["CLASSBOARD_URL"]).create_class(TINY)
+    lost, sent = {"polls": 0, "asked": 0}, {"frames": 0}
+
+    def first_polls_lost(route):  # the watch's first answers are Streamlit's catch-all (index.html, 200)
+        lost["asked"] += 1
+        if lost["polls"] >= 3:
+            return route.continue_()
+        lost["polls"] += 1
+        return route.continue_(url=route.request.url.replace("/api/classes/", "/api-lost/classes/"))
+
+    page.route(re.compile(r"/api/classes/"), first_polls_lost)
+    page.on("websocket", lambda ws: ws.on("framesent", lambda _: sent.__setitem__("frames", sent["frames"] + 1)))
     page.goto(f"{cloud}/class?class={code}")
     board = app_frame(page)
     expect(board.get_by_role("heading", name="Class board", level=1)).to_be_visible(timeout=30_000)
+    expect(board.locator("[data-testid='stApp'][data-test-script-state='notRunning']")).to_have_count(1, timeout=30_000)
+    before = sent["frames"]
+    deadline = time.monotonic() + 30
+    while lost["asked"] < 4:  # three HTML answers read, and the watch asked again after the third
+        assert time.monotonic() < deadline, f"the watch polled {lost['asked']} times in 30 s"
+        page.wait_for_timeout(200)
+    assert sent["frames"] == before, "an HTML answer was taken for a new version: the board reran"
     expect(board.get_by_text(f"{cloud}/mnist?class={code}", exact=True)).to_be_visible(timeout=15_000)
     runs = board.get_by_test_id("stMetric").filter(has_text="Runs finished")
     expect(runs).to_contain_text("0", timeout=15_000)
@@ -97,6 +115,7 @@ def test_the_board_updates_in_the_frame_and_its_student_link_is_the_outer_addres
     expect(frame.get_by_text(re.compile(f"(will be|it is) recorded for class {code}"))).to_be_visible(timeout=30_000)
     context.close()
     expect(runs).to_contain_text("1", timeout=60_000)  # the board's watch, polling through the prefix, saw it land
+    assert lost["polls"] == 3  # the HTML answers were taken for errors, not for a new version
     no_error(board)
 
 
