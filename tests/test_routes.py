@@ -90,7 +90,7 @@ def test_the_chart_libraries_are_served_from_the_app_with_a_long_cache(client):
         assert client.get(f"/api/vendor/{name}").status_code == 404
 
 
-def read_all(client, token, viewer=None, until_ended=True, timeout=60):
+def read_all(client, token, viewer=None, timeout=60):
     """Poll the route as the live chart does (since=next each time) until `ended`; every answer, in order."""
     answers, since = [], 0
     deadline = time.monotonic() + timeout
@@ -100,7 +100,7 @@ def read_all(client, token, viewer=None, until_ended=True, timeout=60):
         assert answer.status_code == 200, answer.text
         answers.append(answer.json())
         since = answers[-1]["next"]
-        if answers[-1]["ended"] or not until_ended:
+        if answers[-1]["ended"]:
             return answers
         assert time.monotonic() < deadline, f"the route never said ended; the last answer was {answers[-1]}"
         if not answers[-1]["more"]:
