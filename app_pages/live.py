@@ -11,11 +11,14 @@ import pathlib
 import streamlit as st
 
 from app_pages import services
+from core.status import Status
 
 HERE = pathlib.Path(__file__).parent
 VENDOR_VERSION = "vega6.2.0-lite6.4.1-embed7.1.0"  # in the libraries' URLs: a new version is a new URL
 POLL_S = 1.0  # seconds between polls while a run trains
 QUEUED_POLL_S = 3.0  # ... and while every run of a chart only waits in the queue
+TAKE_TURNS = ("This server has room for one training at a time, so runs take turns: a waiting run starts when "
+              "the ones ahead of it have ended.")
 
 _SOURCES = {"dropout_live_runs": ((HERE / "live_runs.js").read_text(), (HERE / "live_runs.css").read_text()),
             "dropout_watch": ((HERE / "watch.js").read_text(), None),
@@ -50,6 +53,8 @@ def runs_ui(runs, charts=(), each=False, summary=None, key=None):
             "charts": [{"rows": rows, "spec": spec} for rows, spec in charts],
             "interval": POLL_S, "queued_interval": QUEUED_POLL_S, "each": bool(each), "summary": summary, "vendor": VENDOR_VERSION,
             "viewer": services.viewer_id()}
+    if any(job.status == Status.QUEUED for _, job, _ in runs) and services.get_runner().max_workers == 1:
+        st.caption(TAKE_TURNS)  # e.g. a small hosted container: one worker is all that fits beside the server
     if key is None:
         key = "live-" + hashlib.sha1("".join(r["token"] for r in data["runs"]).encode()).hexdigest()[:12]
     _component("dropout_live_runs")(key=key, data=data, on_ended_change=_ignore)

@@ -14,6 +14,14 @@ function appUrl(path) {
   return new URL(path, window.location.href).toString();
 }
 
+async function jsonOf(response) {
+  // The app's routes answer JSON. Anything else is an error, not data: Streamlit answers a path it does not
+  // know with its index.html and status 200, and a proxy's own error pages are HTML too.
+  const type = response.headers.get("content-type") || "";
+  if (!type.startsWith("application/json")) throw new Error(`status ${response.status}, not JSON: ${type}`);
+  return response.json();
+}
+
 function loadScript(src) {
   return new Promise((resolve, reject) => {
     const script = document.createElement("script");
@@ -140,13 +148,13 @@ export default function (component) {
     const url = appUrl(`api/runs/${encodeURIComponent(run.token)}?since=${run.next}` +
       (data.viewer ? `&viewer=${encodeURIComponent(data.viewer)}` : ""));
     const response = await fetch(url, { cache: "no-store" });
+    const answer = await jsonOf(response); // an HTML page (a catch-all, a proxy's 404) throws: tried again
     if (response.status === 404) {
       run.gone = run.ended = true;
       note.textContent = GONE;
       return false;
     }
     if (!response.ok) throw new Error(`status ${response.status}`);
-    const answer = await response.json();
     run.next = answer.next;
     run.statusNow = answer.status;
     run.progress = answer.progress;

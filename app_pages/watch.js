@@ -12,7 +12,8 @@ export default function (component) {
     busy = true;
     try {
       const response = await fetch(new URL(data.url, window.location.href), { cache: "no-store" });
-      if (response.ok) {
+      const type = response.headers.get("content-type") || "";
+      if (response.ok && type.startsWith("application/json")) { // not Streamlit's catch-all index.html
         const answer = await response.json();
         if (answer.version !== data.version) {
           stopped = true; // the rerun mounts this watch again with the new version

@@ -1,4 +1,5 @@
 """A class on one server: python -m benchmarks.load --students 30 [--epochs 10] [--train-size 6000] [--json PATH]
+                                                    [--container MB]
 
 Starts the real app (or attaches to --url), lets N students, small clients of Streamlit's own websocket
 protocol (tests/load_client.py, one subprocess), open /mnist and press Train within a 2 s window (half
@@ -8,7 +9,9 @@ dropout page six times and moves its slider three times after each load. Reports
 times, the students' first-chart and run-end times, exceptions, the server's CPU (server process and
 workers), its CPU per live tick per student, and the app's peak memory (RSS and PSS). Every wait is
 bounded; traffic goes to 127.0.0.1 only; the app, the browser and the students' process are stopped
-at the end. A benchmark, not a unit test: timings on a shared 2-core machine are noisy.
+at the end. With --container MB the app runs in a container of 1 core and MB megabytes that it reads as its
+own (benchmarks/container.py), and the report adds the container's peak memory, limit hits and kills.
+A benchmark, not a unit test: timings on a shared 2-core machine are noisy.
 """
 import argparse
 import contextlib
@@ -28,6 +31,8 @@ from urllib.parse import urlsplit
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
+from benchmarks import container
+from benchmarks.container import Container
 from core.config import PARAMS
 from tests.app_server import CHROMIUM, CHROMIUM_ARGS, ROOT, running_app
 
@@ -216,21 +221,23 @@ def new_class(db_url):
 
 @contextlib.contextmanager
 def the_app(args):
-    """(base URL, server pid or None): the app at --url, or a fresh one started for this run.
+    """(base URL, server pid or None, container or None): the app at --url, or a fresh one started for this run.
 
     With --board new, the fresh app gets a class of its own in a temporary SQLite database (CLASSBOARD_URL).
+    With --container MB, the fresh app runs in a container of 1 core and MB megabytes (benchmarks/container.py).
     """
     if args.url:
-        yield args.url.rstrip("/"), find_server(urlsplit(args.url).port)
+        yield args.url.rstrip("/"), find_server(urlsplit(args.url).port), None
         return
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, (Container(args.container) if args.container
+                                               else contextlib.nullcontext()) as box:
         if args.board == "new":
             db_url = f"sqlite:///{tmp}/classboard.sqlite3"
             args.board, why = new_class(db_url)
             args.board_note = why and f"skipped: could not create a class ({why})"
             os.environ["CLASSBOARD_URL"] = db_url  # read by the app process started below
-        with running_app() as (started, proc):
-            yield started, proc.pid
+        with running_app(wrap=box.command if box else ()) as (started, proc):
+            yield started, proc.pid, box
 
 
 # ---- the students: tests/load_client.py in a subprocess ----
@@ -457,6 +464,8 @@ def figures(args, url, sampler, result, loads, moves, broken, busy, marks):
         "polls": sum(len(tab.get("polls", [])) for tab in tabs),
         "tick_bytes": tick_bytes(students),
         "memory_idle": marks.get("idle_memory"), "memory_peak": sampler.peak if sampler else None,
+        "container": marks.get("container"),
+        "worker_processes": len(sampler.worker_cpu) if sampler else None,
         "client_cpu_s": marks.get("client_cpu"),
         "board": board_note(args, result),
         "browser_actions": busy,
@@ -573,7 +582,12 @@ def report(fig):
         lines.append(f"  bytes per tick per student: median {size['median'] / 1000:.1f} kB, max "
                      f"{size['max'] / 1000:.1f} kB; re-sent unchanged: {size['unchanged_share']:.0%}; "
                      f"cached-message references: {size['cache_refs']}")
-    lines += [f"  peak memory of server + workers: {peak_memory(fig['memory_peak'])}",
+    lines += [f"  peak memory of server + workers: {peak_memory(fig['memory_peak'])}; workers at idle: "
+              f"{len((fig['memory_idle'] or {}).get('workers_pss', [])) or '-'}, processes under the server over "
+              f"the run: {fig['worker_processes'] or '-'} (a killed worker is replaced by a new one)"]
+    if fig.get("container"):
+        lines.append("  " + container.text(fig["container"]))
+    lines += [
               f"Board: {fig['board']}",
               f"Students' process: {fig['client_cpu_s'] or 0:.1f} CPU s on the same cores"]
     return "\n".join(lines)
@@ -599,6 +613,8 @@ def check_args(parser, args):
         parser.error("--board needs a class code")
     if args.board == "new" and args.url:
         parser.error("--board new needs a fresh app (no --url): the class is created in its own database")
+    if args.container is not None and (args.url or args.container < 256):
+        parser.error("--container needs a fresh app (no --url) and at least 256 MB")
 
 
 def parse_args(argv=None):
@@ -612,6 +628,8 @@ def parse_args(argv=None):
     board.add_argument("--no-board", dest="board", action="store_const", const=None)
     parser.add_argument("--duration", type=float, default=300, help="the class's time limit in seconds")
     parser.add_argument("--url", help="attach to a running app on 127.0.0.1 instead of starting one")
+    parser.add_argument("--container", type=int, metavar="MB", help="run the app in a container of 1 core and "
+                        "MB megabytes that it reads as its own (cgroup v1, root; benchmarks/container.py)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures to this file")
     parser.add_argument("--window", type=float, default=2.0, help="seconds within which everyone presses Train")
     parser.add_argument("--loads", type=int, default=6, help="dropout page loads in Chromium")
@@ -654,7 +672,7 @@ def main(argv=None):
 def run(args):
     """Start (or attach to) the app, run the class and the browser, and return the figures."""
     marks = {"load_before": list(os.getloadavg())}
-    with the_app(args) as (url, pid), sync_playwright() as p:
+    with the_app(args) as (url, pid, box), sync_playwright() as p:
         sampler = Sampler(pid) if pid else None
         if sampler:
             sampler.start()
@@ -682,6 +700,7 @@ def run(args):
                 students.stop(timeout=0)
                 raise
             marks["client_cpu"], err = students.stop()
+            marks["container"] = box and box.figures()  # the app still runs: its cgroup's counts so far
         finally:
             browser.close()
             if sampler:

@@ -24,16 +24,17 @@ def free_port():
 
 
 @contextlib.contextmanager
-def running_app(timeout=60, port=None, env=None, log=None):
+def running_app(timeout=60, port=None, env=None, log=None, wrap=()):
     """Yield (base url, server process) of a fresh app; stop it (and its workers) afterwards.
 
-    env: extra environment variables; log: a file for the server's stderr (default: a temporary one). It runs
-    in a process group of its own (os.killpg reaches it and its workers, as a host killing a container would).
+    env: extra environment variables; log: a file for the server's stderr (default: a temporary one); wrap: a
+    command prefix that execs the rest (benchmarks/container.py). It runs in a process group of its own
+    (os.killpg reaches it and its workers, as a host killing a container would).
     """
     port = port or free_port()
     own_log = log is None
     log = tempfile.TemporaryFile() if own_log else log  # a file, not a pipe: a chatty server never blocks on it
-    proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
+    proc = subprocess.Popen([*wrap, sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port",
                              str(port), "--server.address", "127.0.0.1"], cwd=ROOT, start_new_session=True,
                             env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"

@@ -18,6 +18,15 @@ def watch(page):
     return seen
 
 
+def landed(page):
+    """A counter of the runs route's polls that have finished or failed (none still on its way when equal)."""
+    done = {"polls": 0}
+    count = lambda r: "/api/runs/" in r.url and done.__setitem__("polls", done["polls"] + 1)  # noqa: E731
+    page.on("requestfinished", count)
+    page.on("requestfailed", count)
+    return done
+
+
 def rows(page, which=0):
     """Rows the live component's chart holds (its data-rows attribute, inside the component's shadow root)."""
     value = page.locator(".live .chart").nth(which).get_attribute("data-rows", timeout=10_000)
@@ -35,7 +44,7 @@ def wait_until(page, check, timeout=30):
 
 
 def test_the_chart_grows_without_reruns_and_the_finished_state_is_drawn_once(page, app_url):
-    seen = watch(page)
+    seen, done = watch(page), landed(page)
     page.goto(app_url + "/mnist?epochs=12&train_size=10000&lr=0.01&seed=7")
     page.get_by_role("button", name=TRAIN).click()
     expect(page.get_by_text(re.compile(r"epoch \d+ of 12"))).to_be_visible(timeout=30_000)
@@ -49,17 +58,17 @@ def test_the_chart_grows_without_reruns_and_the_finished_state_is_drawn_once(pag
     expect(idle).to_have_count(1, timeout=10_000)
     final = rows(page)
     assert final >= first and rows(page, 1) == 24  # 12 epochs of train and test accuracy
+    # An ended run is not polled again: polls on their way have landed, then nothing for longer than the
+    # slowest poll interval (a queued run's, 3 s).
+    assert wait_until(page, lambda: done["polls"] == seen["polls"], 10)
     polls = seen["polls"]
-    page.wait_for_timeout(2500)
-    assert seen["polls"] == polls and rows(page) == final  # an ended run is not polled again
+    page.wait_for_timeout(4500)
+    assert seen["polls"] == polls and rows(page) == final
     expect(page.get_by_text(re.compile("Finished in"))).to_have_count(1)
 
 
 def test_a_hidden_tab_stops_polling_and_picks_up_when_shown(page, app_url):
-    seen = watch(page)
-    done = {"polls": 0}
-    page.on("requestfinished", lambda r: "/api/runs/" in r.url and done.__setitem__("polls", done["polls"] + 1))
-    page.on("requestfailed", lambda r: "/api/runs/" in r.url and done.__setitem__("polls", done["polls"] + 1))
+    seen, done = watch(page), landed(page)
     page.goto(app_url + "/mnist?epochs=30&train_size=30000&seed=9")
     page.get_by_role("button", name=TRAIN).click()
     assert wait_until(page, lambda: rows(page) > 0)

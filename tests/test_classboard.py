@@ -188,7 +188,7 @@ def test_unreachable_database_spools_registrations_and_rows_and_writes_them_when
     job = finished_job(SMALL.config({"drop_prob1": 0.5, "drop_prob2": 0.5}))
     ok, message = recorder.register(job, "BACK23", "Ada")
     assert ok and "already finished" in message
-    assert recorder.wait_idle(5) and spool.counts() == {"registration": 1, "run": 1}  # on disk, not in memory
+    assert recorder.wait_idle(30) and spool.counts() == {"registration": 1, "run": 1}  # on disk, not in memory
     note = recorder.note()
     assert note.startswith("The class database cannot be reached")
     assert "1 finished run and 1 new registration wait on this server's disk" in note and "lose" in note
@@ -198,7 +198,7 @@ def test_unreachable_database_spools_registrations_and_rows_and_writes_them_when
     ready.mkdir()
     Board(f"sqlite:///{ready}/board.sqlite3").create_class(SMALL, code="BACK23")
     ready.rename(missing)  # the database comes back, all at once
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while spool.items() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not spool.items() and again.note() is None and not again.refused
@@ -220,6 +220,7 @@ def test_postgresql_urls_use_psycopg_and_an_unreachable_server_is_one_sentence()
 
 # ---- the recorder ---------------------------------------------------------------------------------
 def test_recorder_counts_a_shared_job_for_each_student_and_skips_stopped_runs(tmp_path):
+    began = time.monotonic()
     board = Board(f"sqlite:///{tmp_path}/b.sqlite3")
     code = board.create_class(SMALL)
     recorder = Recorder(board)
@@ -239,7 +240,8 @@ def test_recorder_counts_a_shared_job_for_each_student_and_skips_stopped_runs(tm
     assert ok and "already finished" in message
     assert recorder.wait_idle(10)
     assert sorted(r["student"] for r in board.runs(code)) == ["Ada", "Bo", "Ed"]
-    assert recorder.latencies and max(recorder.latencies) < 10
+    # One latency per row written, each measured from its job's end: never negative, never longer than this test.
+    assert len(recorder.latencies) == 3 and all(0 <= x <= time.monotonic() - began for x in recorder.latencies)
     recorder.close()
 
 

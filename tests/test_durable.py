@@ -111,28 +111,47 @@ def test_registrations_a_dead_server_left_are_taken_over_once_and_recorded_once(
     board.close_class(closed)
     dead.close()
     assert board.registration_outcomes(code) == (3, {})
-    alive = [recorder_for(board, tmp_path, f"alive{i}", beat_every=0.2, lease=1.0).attach(runner) for i in range(2)]
-    until(lambda: len(board.runs(code)) == 3, 90)
+    # A lease of 3 s against beats every 0.2 s: a beat held up on a busy machine does not pass a run on twice.
+    alive = [recorder_for(board, tmp_path, f"alive{i}", beat_every=0.2, lease=3.0).attach(runner) for i in range(2)]
+    # Every run recorded and the closed class's registration settled (claimed at a beat of its own, maybe later):
+    until(lambda: len(board.runs(code)) == 3 and board.registration_outcomes(closed)[0] == 0, 90)
     assert all(r.wait_idle(10) for r in alive)  # every write in flight has landed (a duplicate would show)
     runs = board.runs(code)
     assert sorted(r["student"] for r in runs) == ["Ada", "Bo", "Cy"] and len({r["registration"] for r in runs}) == 3
     assert board.registration_outcomes(code) == (0, {"recorded": 3})
     assert board.registration_outcomes(closed) == (0, {CLOSED: 1}) and not board.runs(closed)
-    assert sum(r.recovered for r in alive) == 3 and sum(r.recovered_closed for r in alive) == 1
+    assert [sum(r.recovered for r in alive), sum(r.recovered_closed for r in alive)] == [3, 1]
     for r in alive:
         r.close()
+
+
+class Watched(Board):
+    """A board that notes each look for registrations to take over: (older_than, what it took)."""
+
+    def __init__(self, url):
+        super().__init__(url)
+        self.claims = []
+
+    def claim_orphans(self, server, older_than):
+        taken = super().claim_orphans(server, older_than=older_than)
+        self.claims.append((older_than, taken))
+        return taken
 
 
 def test_a_server_that_still_trains_its_runs_keeps_them(board_url, tmp_path, runner):
     board = Board(board_url)
     code = board.create_class(QUICK)
-    owner = recorder_for(board, tmp_path, "owner", beat_every=0.2, lease=1.0).attach(runner)
+    owner = recorder_for(board, tmp_path, "owner", beat_every=0.2, lease=3.0).attach(runner)
     job = runner.submit(TrainConfig(epochs=50, train_size=20000, eval_size=500, seed=21), viewer="v")
-    other = recorder_for(board, tmp_path, "other", beat_every=0.2, lease=1.0).attach(runner)
+    seen = Watched(board_url)
+    other = recorder_for(seen, tmp_path, "other", beat_every=0.2, lease=3.0).attach(runner)
     try:
-        assert owner.register(job, code, "Ada", token="t")[0]
-        time.sleep(2.5)  # longer than the lease: the owner's heartbeat keeps it
-        assert other.recovered == 0 and owner.running(code) == 1
+        assert owner.register(job, code, "Ada", token="t")[0] and owner.wait_idle(10)
+        registered = time.time()
+        # Three of the other server's looks that would have taken the registration had nobody beaten it since:
+        until(lambda: sum(older > registered for older, _ in seen.claims) >= 3, 60)
+        assert not any(taken for _, taken in seen.claims), "taken over while its owner still trained it"
+        assert other.recovered == 0 and owner.running(code) == 1 and not job.finished
     finally:
         runner.stop(job.id, "v")
         wait(job)

@@ -93,3 +93,15 @@ def test_before_the_twin_the_page_asks_and_after_it_compares():
     said = next(x.value for x in list(at.success) + list(at.info) if x.value.startswith("You expected the twin"))
     assert "without dropout to score lower; it scored" in said and "points)" in said
     assert not open_page(ask=0).radio
+
+
+def test_a_diverging_learning_rate_ends_with_one_warning_that_says_what_to_do():
+    at = open_page(epochs=5, train_size=1000, lr=1.0, seed=70)
+    at.button(key="train").click().run()
+    run_until(at, lambda a: a.warning)
+    assert not at.exception and not at.error
+    (warning,) = at.warning
+    assert "learning rate" in warning.value and warning.value.endswith("Lower the learning rate and train again.")
+    job = ui_runner().get(at.session_state["mnist_current"])
+    assert job.status == "diverged" and warning.value.startswith(job.message)
+    assert not at.success  # no "Finished" for a run that blew up

@@ -1,4 +1,6 @@
 """The app's own web routes (app_pages/routes.py) under Starlette's TestClient, on a real runner and board."""
+import time
+
 import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
@@ -6,6 +8,7 @@ from starlette.testclient import TestClient
 from app_pages import routes
 from core.config import TrainConfig
 from core.runner import Runner
+from core.views import live
 from tests.jobs import wait
 
 TINY = TrainConfig(epochs=2, train_size=500, eval_size=500, lr=0.005, seed=301)
@@ -85,3 +88,75 @@ def test_the_chart_libraries_are_served_from_the_app_with_a_long_cache(client):
     assert licences.status_code == 200 and "BSD-3-Clause" in licences.text
     for name in ("package.json", "..%2Froutes.py", "nothing.js"):
         assert client.get(f"/api/vendor/{name}").status_code == 404
+
+
+def read_all(client, token, viewer=None, timeout=60):
+    """Poll the route as the live chart does (since=next each time) until `ended`; every answer, in order."""
+    answers, since = [], 0
+    deadline = time.monotonic() + timeout
+    while True:
+        params = {"since": since, **({"viewer": viewer} if viewer else {})}
+        answer = client.get(f"/api/runs/{token}", params=params)
+        assert answer.status_code == 200, answer.text
+        answers.append(answer.json())
+        since = answers[-1]["next"]
+        if answers[-1]["ended"]:
+            return answers
+        assert time.monotonic() < deadline, f"the route never said ended; the last answer was {answers[-1]}"
+        if not answers[-1]["more"]:
+            time.sleep(0.05)  # the page's interval, shortened: the run is still training
+
+
+def rows_of(job):
+    """Every loss and accuracy row the job's events make, as the route words them (one answer from 0)."""
+    body = live.progress(job, 0)
+    assert body["ended"] and not body["more"]  # small enough for one answer
+    return body["loss"], body["accuracy"]
+
+
+def test_a_long_answer_comes_in_pages_and_ended_waits_for_the_last(runner, client, monkeypatch):
+    job = wait(runner.submit(TINY, viewer="v"))
+    loss, accuracy = rows_of(job)
+    total = len(job.events)
+    monkeypatch.setattr(live, "MAX_EVENTS", 7)
+    answers = read_all(client, job.token)
+    assert len(answers) == -(-total // 7) > 2  # a finished run, read from the start in pages of 7 events
+    for answer in answers[:-1]:
+        assert answer["more"] and answer["next"] < total and not answer["ended"] and answer["status"] == "finished"
+    assert answers[-1]["next"] == total and not answers[-1]["more"] and answers[-1]["ended"]
+    assert [row for a in answers for row in a["loss"]] == loss
+    assert [row for a in answers for row in a["accuracy"]] == accuracy
+
+
+def test_polls_while_the_run_trains_rebuild_every_row(runner, client):
+    job = runner.submit(TrainConfig(epochs=4, train_size=5000, eval_size=500, lr=0.005, seed=304), viewer="v")
+    assert job.first_point.wait(60)
+    answers = read_all(client, job.token, viewer="v")
+    assert job.finished and job.status == "finished"
+    training = [a for a in answers if a["status"] == "running"]
+    assert training and not any(a["ended"] for a in training)  # some answers came while it still trained
+    assert len([a for a in training if a["loss"]]) >= 2  # rows came in more than one answer
+    loss, accuracy = rows_of(job)
+    assert [row for a in answers for row in a["loss"]] == loss and len(loss) > 0
+    assert [row for a in answers for row in a["accuracy"]] == accuracy and len(accuracy) == 4
+
+
+def test_a_chart_that_polls_keeps_its_run_past_the_abandon_limit(client):
+    r = Runner(max_workers=1, abandon_after=0.5)
+    try:
+        assert r.wait_ready(60), r.worker_error
+        kept = r.submit(TrainConfig(epochs=50, train_size=20000, eval_size=500, seed=305), viewer="chart")
+        deadline, trained_since = time.monotonic() + 60, None
+        # The chart polls from the submit on; once the run trains, three abandon limits and two of the runner's
+        # once-a-second looks pass while it polls:
+        while trained_since is None or time.monotonic() - trained_since < 3.0:
+            assert client.get(f"/api/runs/{kept.token}", params={"since": 0, "viewer": "chart"}).status_code == 200
+            assert not kept.finished, f"abandoned while its chart polled: {kept.message}"
+            if trained_since is None and kept.first_point.is_set():
+                trained_since = time.monotonic()
+            assert time.monotonic() < deadline, "no first point within 60 s"
+            time.sleep(0.1)
+        wait(kept, 10)  # the chart closed: nobody polls, and the run is stopped as abandoned
+        assert kept.status == "stopped" and "nobody" in kept.message
+    finally:
+        r.shutdown()

@@ -85,7 +85,7 @@ def test_one_owners_queue_is_first_in_first_out_with_positions_and_start_estimat
     until(lambda: all(j.status == "running" for j in long))
     queued = [runner.submit(TrainConfig(epochs=1, seed=40 + i, **TINY), viewer="q") for i in range(3)]
     assert [j.position for j in queued] == [1, 2, 3]
-    until(lambda: all(j.starts_at is not None for j in queued), 5)
+    until(lambda: all(j.starts_at is not None for j in queued), 30)
     starts = [j.starts_at for j in queued]
     assert starts == sorted(starts) and starts[0] > time.monotonic() - 1  # "starts in about ...", in queue order
     assert not any(j.first_point.is_set() for j in queued)  # what a page waiting for a first chart waits on
@@ -103,7 +103,7 @@ def test_stop_halts_a_run_in_the_epoch_it_is_in(runner):
     job = runner.submit(TrainConfig(epochs=10, seed=50), viewer="s")  # the lesson's run
     assert job.first_point.wait(30) and job.of_kind("batch")  # set at the first loss point
     runner.stop(job.id, "s")
-    wait(job, 5)
+    wait(job, 60)  # a deadline, not a speed: what counts is the epoch it halted in
     assert job.status == "stopped" and len(job.of_kind("epoch")) <= 1  # halted within the epoch it was in
 
 
@@ -136,7 +136,7 @@ def test_unwatched_runs_are_stopped_and_nothing_is_left_after_shutdown():
     r = Runner(max_workers=1, abandon_after=0.5)
     assert r.wait_ready(60)
     job = r.submit(TrainConfig(epochs=50, seed=80, train_size=20000), viewer="gone")
-    wait(job, 10)
+    wait(job, 60)
     assert job.status == "stopped" and "nobody" in job.message
     pids = r.worker_pids()
     r.shutdown()
@@ -159,7 +159,7 @@ def test_a_run_stopped_just_as_it_starts_halts_without_killing_the_worker():
         second = r.submit(TrainConfig(epochs=20, seed=91, train_size=20000), viewer="v")
         until(lambda: second.status == "running")
         r.stop(second.id, "v")
-        wait(second, 5)
+        wait(second, 30)
         assert first.status == "finished" and second.status == "stopped"
         assert r.worker_pids() == pids  # the same worker: no hard kill was needed
         assert not r.loop_errors

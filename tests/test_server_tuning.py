@@ -31,7 +31,7 @@ def test_objects_alive_after_new_imports_are_collected_then_frozen_once(monkeypa
 
 def test_one_switch_turns_the_tuning_off():
     code = """
-import sys, threading
+import sys, threading, time
 from app_pages import tuning
 interval = sys.getswitchinterval()
 tuning.apply()
@@ -48,9 +48,16 @@ for target in (hold, hold):
     threading.Thread(target=target, daemon=True).start()
 held.wait(5)  # two scripts hold the two turns
 threading.Thread(target=another, daemon=True).start()
-assert third.wait(0.5) is not {on}  # with the tuning on, a third script waits for a turn
+if {on}:  # a third script waits in line for a turn until one is given back
+    deadline = time.monotonic() + 10
+    while tuning.TURNS.waiting() != 1:
+        assert time.monotonic() < deadline, "the third script never queued for a turn"
+        time.sleep(0.01)
+    assert not third.is_set()
+else:  # nobody takes turns: the third script runs while the two still hold theirs
+    assert third.wait(10) and not release.is_set()
 release.set()
-assert third.wait(5)
+assert third.wait(10)
 """
     for value, on in (("0", False), ("1", True)):
         env = {**os.environ, "DROPOUT_SERVER_TUNING": value}
