@@ -44,6 +44,7 @@ __all__ = ["Job", "Runner", "make_backend", "find", "SERVER", "MAX_OPEN"]
 SERVER = "server"  # the owner of the server's own runs (a class's gap runs, lesson 4's shared nets): one more owner
 MAX_OPEN = 2  # unfinished requests one session may hold: a run and its twin, compared side by side
 RELEASED = "Stopped: its student started a newer run (one student keeps at most two runs going)."
+MAX_OWNERS = 10_000  # owners whose last turn (and released runs) are remembered; the least recent are forgotten
 
 _RUNNERS = weakref.WeakSet()  # every live Runner of this process, for find()
 MAX_BATCH = 1000  # events recorded under one hold of the table's lock
@@ -215,6 +216,8 @@ class Runner:
             for job in [j for j in self._by_id.values() if not j.finished and j.owners.get(owner) == old]:
                 self._release(job, owner)
                 self._released.setdefault(owner, deque(maxlen=10)).append(job)
+                while len(self._released) > MAX_OWNERS:  # pages that never asked: the oldest are forgotten
+                    del self._released[next(iter(self._released))]
 
     def release(self, job_id, viewer):
         """This session lets go of the job (no longer its owner or viewer); it stops unless someone else, or a
@@ -436,6 +439,9 @@ class Runner:
                 job, owner = self._next(self._owners_running(), self._served)
                 self._queue.remove(job)
                 self._served[owner] = next(self._turns)
+                if len(self._served) > MAX_OWNERS:  # forget the owners served longest ago (they lose no place)
+                    for old in sorted(self._served, key=self._served.get)[:MAX_OWNERS // 2]:
+                        del self._served[old]
                 w.job, w.stop_requested, job.status, job.started = job, None, RUNNING, time.monotonic()
                 job.position, job.starts_at = 0, None
                 w.run(job.id, tasks.encode(job.config))
