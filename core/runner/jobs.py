@@ -439,7 +439,7 @@ class Runner:
                 job, owner = self._next(self._owners_running(), self._served)
                 self._queue.remove(job)
                 self._served[owner] = next(self._turns)
-                if len(self._served) > MAX_OWNERS:  # forget the owners served longest ago (they lose no place)
+                if len(self._served) > MAX_OWNERS:  # forget the owners served longest ago (then ranked as new)
                     for old in sorted(self._served, key=self._served.get)[:MAX_OWNERS // 2]:
                         del self._served[old]
                 w.job, w.stop_requested, job.status, job.started = job, None, RUNNING, time.monotonic()
