@@ -2,7 +2,6 @@
 wrong one is refused and slowed down), the school's key is needed to start a class when set, results and the CSV
 stay the teacher's until the reveal, a student who joined a pinned run cannot halt it, and a class of twelve with
 three misbehaving students ends with twelve counted runs, one of them stopped."""
-import os
 import re
 
 import pytest
@@ -22,9 +21,11 @@ LONG = TrainConfig(epochs=200, train_size=3000, lr=0.01, seed=4242)  # trains fa
 
 
 @pytest.fixture
-def board():
+def board(board_url, monkeypatch):
+    """The app under AppTest on this database (SQLite or PostgreSQL)."""
+    monkeypatch.setenv("CLASSBOARD_URL", board_url)
     class_ui.class_view.clear()
-    yield Board(os.environ["CLASSBOARD_URL"])
+    yield Board(board_url)
     class_ui.class_view.clear()
 
 

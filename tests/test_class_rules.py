@@ -163,8 +163,8 @@ def test_a_stopped_run_is_recorded_as_stopped_once_and_counts_as_the_members_run
     assert board.register("k1", code, "Ada", "t", cfg.__dict__, server="s") is None  # the same key: idempotent
 
 
-def test_a_students_stop_ends_only_their_own_registration_of_a_shared_run(tmp_path, runner):
-    board = Board(f"sqlite:///{tmp_path}/b.sqlite3")
+def test_a_students_stop_ends_only_their_own_registration_of_a_shared_run(board_url, runner):
+    board = Board(board_url)
     code = board.create_class(SLOW)
     recorder = Recorder(board, retry_every=0.1).attach(runner)
     cell = board.join(code, "ada", "Ada")
@@ -191,8 +191,8 @@ def test_a_students_stop_ends_only_their_own_registration_of_a_shared_run(tmp_pa
 
 # ---- issue 30, the class's side: closing or clearing a class cancels its queued runs ------------------
 @pytest.mark.parametrize("cleared", [False, True])
-def test_closing_or_clearing_a_class_cancels_its_queued_runs_and_records_none(tmp_path, runner, cleared):
-    board = Board(f"sqlite:///{tmp_path}/b.sqlite3")
+def test_closing_or_clearing_a_class_cancels_its_queued_runs_and_records_none(board_url, runner, cleared):
+    board = Board(board_url)
     code, other = board.create_class(SLOW), board.create_class(SLOW)
     recorder = Recorder(board, retry_every=0.1).attach(runner)
     blocker = runner.submit(SLOW.config({"drop_prob1": 0.5, "drop_prob2": 0.5}, seed=99), viewer="x")
