@@ -32,9 +32,9 @@ def is_teacher(code):
     return code in st.session_state.get("classboard_teacher_of", ()) or bool(st.session_state.get("classboard_teacher"))
 
 
-def _locked_out():
-    """One sentence if this session (or the server) must wait before its next try, else None."""
-    wait = throttle().wait(services.viewer_id())
+def _locked_out(shared=True):
+    """One sentence if this session (or, for keys, the server) must wait before its next try, else None."""
+    wait = throttle().wait(services.viewer_id(), shared)
     return f"Too many wrong teacher links or keys: try again in {math.ceil(wait)} s." if wait else None
 
 
@@ -44,7 +44,7 @@ def teacher_link_ui(code):
     if token is None:
         return
     del st.query_params["teacher"]  # out of the address bar at once
-    busy = _locked_out()
+    busy = _locked_out(shared=False)  # a link's token cannot be guessed: only this session's wrong tries count
     if busy:
         st.error(busy, icon=":material/timer:")
         return
@@ -54,7 +54,7 @@ def teacher_link_ui(code):
         st.warning(f"The teacher link could not be checked: {err}", icon=":material/cloud_off:")
         return
     if not right:
-        throttle().failed(services.viewer_id(), f"teacher link for class {code}")
+        throttle().failed(services.viewer_id(), f"teacher link for class {code}", shared=False)
         st.error("That teacher link is not this class's.", icon=":material/key_off:")
         return
     throttle().succeeded(services.viewer_id())

@@ -69,12 +69,16 @@ def test_wrong_teacher_tries_lock_a_session_out_for_longer_each_time_and_the_ser
     throttle.succeeded("a")
     assert throttle.wait("a") == 0.0
     clock[0] += 1000.0
-    for session in "vwxyz":  # five sessions, one wrong try each: the server's limit
-        throttle.failed(session, "teacher link")
+    for session in "vwxyz":  # five sessions, one wrong key each: the server's limit
+        throttle.failed(session, "teacher key")
     clock[0] += 10.0
-    assert throttle.wait("fresh") == 50.0  # every session waits out the window
+    assert throttle.wait("fresh") == 50.0  # every session waits out the window before it tries a key
+    assert throttle.wait("fresh", shared=False) == 0.0  # ...but the real teacher's link is never locked out
     clock[0] += 50.0
     assert throttle.wait("fresh") == 0.0
+    for session in "pqrst":  # wrong teacher links slow their own session only
+        throttle.failed(session, "teacher link", shared=False)
+    assert throttle.wait("p", shared=False) == 1.0 and throttle.wait("fresh") == 0.0
 
 
 # ---- 5. codes that cannot be enumerated --------------------------------------------------------------

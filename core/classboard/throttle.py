@@ -7,8 +7,10 @@
 
 Nothing sleeps: a try during a lockout is refused at once with the seconds left, so no script thread (and no
 other session's script) waits on it. A session's n-th wrong try in a row locks it out for 2^(n-1) seconds, up to
-SESSION_MAX_S; the whole server takes at most SERVER_TRIES wrong tries per SERVER_WINDOW_S and then refuses every
-try until the window has passed (a teacher key the school chose may be guessable; a teacher link's token is not).
+SESSION_MAX_S; the whole server takes at most SERVER_TRIES wrong keys per SERVER_WINDOW_S and then refuses every
+key until the window has passed (a teacher key the school chose may be guessable). Teacher links count for their
+own session only: a link's token cannot be guessed, and a server-wide count would let a student lock the real
+teacher out.
 """
 import logging
 import threading
@@ -31,18 +33,21 @@ class Throttle:
         self._sessions = OrderedDict()  # session -> (wrong tries in a row, locked until)
         self._server = deque()  # times of the server's recent wrong tries
 
-    def wait(self, session):
-        """Seconds before this session's next try is checked (0.0: now)."""
+    def wait(self, session, shared=True):
+        """Seconds before this session's next try is checked (0.0: now). shared=False: this session's own wait
+        only (a teacher link: its token cannot be guessed, and a server-wide wait would let a student lock the real
+        teacher out)."""
         now = self.clock()
         with self._lock:
             while self._server and now - self._server[0] >= self.server_window:
                 self._server.popleft()
-            server = (self._server[0] + self.server_window - now) if len(self._server) >= self.server_tries else 0.0
+            server = (self._server[0] + self.server_window - now) if shared and len(self._server) >= self.server_tries \
+                else 0.0
             _, until = self._sessions.get(session, (0, 0.0))
             return max(0.0, server, until - now)
 
-    def failed(self, session, what):
-        """A wrong try: lock this session out for longer, count it for the server, and log it."""
+    def failed(self, session, what, shared=True):
+        """A wrong try: lock this session out for longer, count it for the server (shared), and log it."""
         now = self.clock()
         with self._lock:
             count, _ = self._sessions.pop(session, (0, 0.0))
@@ -50,7 +55,8 @@ class Throttle:
             self._sessions[session] = (count, now + min(self.session_max, 2.0 ** (count - 1)))
             while len(self._sessions) > MAX_SESSIONS:
                 self._sessions.popitem(last=False)
-            self._server.append(now)
+            if shared:
+                self._server.append(now)
             recent = len(self._server)
         log.warning("A wrong %s from session %s (its %d in a row; %d wrong tries on this server in the last %.0f s)",
                     what, str(session)[:8], count, recent, self.server_window)
