@@ -17,6 +17,7 @@ from core.classboard import (VARIES, BadCode, BoardUnavailable, ClassExists, Set
 from core.classboard.experiment import VARY_LABELS
 from core.classboard.recorder import CLOSED
 from core.classboard.throttle import Throttle
+from core.classboard.recorder import MAX_SERVER_WAITING
 from core.config import PARAMS
 from app_pages import class_ui, services
 
@@ -115,9 +116,13 @@ def teacher_link_once_ui(code, where):
     made = st.session_state.get("classboard_new_link")
     if not made or made[0] != code:
         return
-    where.markdown("**Your teacher link** (secret: whoever opens it manages this class; shown only here, so copy "
-                   "it now). Open it again after a reload or on another device:")
-    where.code(f"{_base()}/class?class={code}&teacher={made[1]}", language=None)
+    with where.expander("Your teacher link: open this on your own screen, not on the projector", icon=":material/key:"):
+        st.markdown("Secret: whoever opens it manages this class. It is shown this once, so copy it now; open it "
+                    "again after a reload or on another device.")
+        st.code(f"{_base()}/class?class={code}&teacher={made[1]}", language=None)
+        if st.button("I have saved it: hide it for good", key="forget_teacher_link"):
+            st.session_state.pop("classboard_new_link", None)
+            st.rerun()
 
 
 def create_ui():
@@ -200,7 +205,9 @@ def teacher_ui(code, info, view):
                       help="Run the values nobody has tried yet on the server, queued behind the students' runs."):
         tried = zip(view["points"].value, view["points"].series)
         todo = class_ui.get_recorder(attach=True).fill_gaps(services.get_runner(), code, info.setup, list(tried))
-        st.toast(f"{len(todo)} server runs queued." if todo else "Every value already has a run (or one training).")
+        st.toast(f"{len(todo)} server runs queued." if todo else "Nothing queued: every value already has a run (or "
+                 "one training), or the server's own line is full (it holds up to "
+                 f"{MAX_SERVER_WAITING} runs); fill the gaps again once they have run.")
     if cols[1].button("Close the class", key="close_class", icon=":material/lock:", disabled=info.closed,
                       help="New runs no longer count; runs still waiting to start are cancelled."):
         change(lambda: _close(code))

@@ -97,8 +97,8 @@ def charts_ui(current, jobs):
 
 def meanwhile_ui(seat, current):
     """While a class run waits: a classmate's run of the same setting live, or the class's results if shown."""
-    mine = current.config
-    peer = next((j for j in services.get_runner().running() if isinstance(j.config, TrainConfig)
+    mine, ours = current.config, class_seat.get_recorder().job_ids(seat["code"])  # this class's runs only
+    peer = next((j for j in services.get_runner().running() if j.id in ours and isinstance(j.config, TrainConfig)
                  and replace(j.config, seed=mine.seed) == mine), None) if class_seat.results_shown(seat) else None
     if peer is not None:
         st.caption("While yours waits: a classmate's run of the same setting is training now (with its own seed).")

@@ -4,6 +4,7 @@ import logging
 
 import streamlit as st
 
+from core.runner.jobs import QueueFull
 from app_pages import tuning
 
 log = logging.getLogger(__name__)
@@ -14,6 +15,8 @@ def guarded(body, urgency=tuning.PAGE):
     try:
         with tuning.turn(urgency):
             body()
+    except QueueFull as err:  # the server is full: not a fault, a sentence
+        st.warning(str(err), icon=":material/hourglass_top:")
     except Exception as err:  # noqa: BLE001 - Streamlit's own rerun/stop signals are BaseExceptions
         log.exception("A page body failed: %s", getattr(body, "__qualname__", body))
         st.error(f"Something went wrong on this page ({type(err).__name__}). Reload the page; if it happens "

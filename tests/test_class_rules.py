@@ -222,3 +222,18 @@ def test_closing_or_clearing_a_class_cancels_its_queued_runs_and_records_none(bo
     open_, outcomes = board.registration_outcomes(code)
     assert open_ == 0 and (outcomes == {} if cleared else outcomes == {CLOSED: 1 + len(gaps)})
     recorder.close()
+
+
+def test_a_member_has_at_most_two_class_runs_training_or_waiting(board_url):
+    """A registered run is pinned (it outlives its tab), so the class keeps the fair share's two runs a student."""
+    board = Board(board_url)
+    free = Setup(values=(0.0, 0.5, 0.9), epochs=2, lr=0.01, train_size=500, assign=False, predict_first=False)
+    code = board.create_class(free)
+    board.join(code, "t", "Ada")
+    cells = free.cells()
+    for i, cell in enumerate(cells[:2]):  # two values, both still training
+        board.register(f"k{i}", code, "Ada", "t", free.config(cell, seed=1).__dict__, server="s")
+    with pytest.raises(NotCounted, match="2 runs for the class still training"):
+        board.register("k2", code, "Ada", "t", free.config(cells[2], seed=1).__dict__, server="s")
+    board.close_registrations(["k0"], "stopped")  # one has ended: the third now counts
+    board.register("k2", code, "Ada", "t", free.config(cells[2], seed=1).__dict__, server="s")

@@ -288,12 +288,15 @@ def test_values_outside_the_sweep_are_refused_with_one_sentence(board_url):
 class FakeRunner:
     """The runner's submit/add_listener, recording what was asked."""
 
-    def __init__(self):
-        self.submitted, self.listeners = [], []
+    def __init__(self, waiting=0):
+        self.submitted, self.listeners, self.server_waiting = [], [], waiting
 
     def submit(self, task, viewer=None, pin=False):
         self.submitted.append((task, viewer, pin))
         return Job(next(ids), task)
+
+    def waiting(self, owner):
+        return self.server_waiting if owner == "server" else 0
 
     def add_listener(self, fn):
         self.listeners.append(fn)
@@ -312,6 +315,17 @@ def test_fill_the_gaps_queues_pinned_server_runs_for_untried_cells_only(tmp_path
     assert [(c.train_size, c.drop_prob1) for c in todo] == [(300, 0.0), (1000, 0.5)]
     assert all(viewer is None and pin for _, viewer, pin in runner.submitted)
     assert recorder.running(code) == 3
+    recorder.close()
+
+
+def test_fill_the_gaps_keeps_the_servers_own_line_bounded(tmp_path):
+    from core.classboard.recorder import MAX_SERVER_WAITING
+    board = Board(f"sqlite:///{tmp_path}/b.sqlite3")
+    setup = Setup(vary="train_size", values=(300, 1000), epochs=2, lr=0.01, drop_prob=0.5)
+    recorder = Recorder(board)
+    almost = FakeRunner(waiting=MAX_SERVER_WAITING - 1)  # other classes' gap runs wait already
+    assert len(recorder.fill_gaps(almost, board.create_class(setup), setup, tried=[])) == 1
+    assert recorder.fill_gaps(FakeRunner(waiting=MAX_SERVER_WAITING), board.create_class(setup), setup, tried=[]) == []
     recorder.close()
 
 

@@ -58,3 +58,14 @@ assert "Traceback" not in errors and not [b for b in at.button if b.key == "trai
 """
     env = {**os.environ, "RUNNER_ADDRESS": address}
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True, timeout=120)
+
+
+def test_a_failed_job_tells_the_page_one_sentence_and_the_log_the_traceback(capsys):
+    from core.runner.worker import run_job
+    events = []
+    run_job(7, {"kind": "train", "config": {"epochs": "<b>seven</b>"}}, None, lambda job, e: events.append(e),
+            should_stop=lambda: False)
+    (done,) = events
+    assert done["kind"] == "done" and done["status"] == "failed"
+    assert done["message"] == "The run failed (ValueError); press Train to run it again."  # nothing of the error's text
+    assert "Traceback" in capsys.readouterr().err and "seven" not in done["message"]

@@ -240,3 +240,28 @@ def test_the_cost_counts_steps_images_checks_and_hidden_sizes():
     assert cost.seconds(TrainConfig()) < cost.MAX_RUN_SECONDS  # the lesson's run is allowed
     assert PARAMS["batch_size"].lo == 1  # the widget still offers batch 1, for small sets
     assert cost.seconds(TrainConfig(batch_size=1, train_size=1000, epochs=5)) <= cost.MAX_RUN_SECONDS
+
+
+def test_a_new_session_joins_the_turns_at_the_back(table):
+    runner, backend = table
+    blocker = runner.submit(run(1), viewer="teacher")
+    until(lambda: blocker.status == "running")
+    first = runner.submit(run(900), viewer="ada")
+    finish_all(runner, backend, [blocker])  # ada's first run starts: ada was served just now
+    until(lambda: first.status == "running")
+    again = runner.submit(run(901), viewer="ada")  # ada asks again while her first run trains...
+    fresh = runner.submit(run(902), viewer="new-tab")  # ...and then a session that has never trained asks
+    started = [runner.get(i) for i in finish_all(runner, backend, [first, again, fresh])[2:]]
+    assert started == [again, fresh]  # a new tab does not jump ahead of those already taking turns
+
+
+def test_a_full_queue_refuses_new_runs_with_one_sentence(table, monkeypatch):
+    from core.runner import jobs
+    runner, _ = table
+    monkeypatch.setattr(jobs, "MAX_QUEUED", 3)
+    blocker = runner.submit(run(1), viewer="teacher")
+    until(lambda: blocker.status == "running")
+    waiting = [runner.submit(run(950 + i), viewer=f"s{i}") for i in range(3)]
+    with pytest.raises(jobs.QueueFull, match="runs waiting already"):
+        runner.submit(run(960), viewer="late")
+    assert runner.submit(waiting[0].config, viewer="late") is waiting[0]  # joining a waiting run still works

@@ -25,6 +25,7 @@ import uuid
 from collections import defaultdict, deque, namedtuple
 
 from core.classboard.names import SERVER
+from core.runner import jobs as runner_owner
 from core.classboard.spool import Spool
 from core.classboard.store import CONFIG_COLUMNS, BoardUnavailable, NotCounted, UnknownClass
 from core.config import TrainConfig
@@ -35,6 +36,8 @@ MAX_PENDING = 5000  # rows kept in memory when even the spool cannot be written
 BEAT_S = 5.0  # seconds between heartbeats (and looks for registrations to take over)
 LEASE_S = 15.0  # a registration whose server has been silent this long is taken over
 CLOSED = "class closed"
+MAX_SERVER_WAITING = 40  # server runs (every class's gap runs) waiting at once; Fill the gaps queues no more
+MAX_RECENT = 20_000  # rate-limit keys remembered (a flood of nicknames cannot grow it without bound)
 IDLE_S = 1.0  # the writer's longest sleep when nothing waits (attach and resume_with wake it sooner)
 log = logging.getLogger(__name__)
 
@@ -163,6 +166,8 @@ class Recorder:
         for key in keys:
             if key[2] is not None:
                 self._recent[key].append(now)
+        while len(self._recent) > MAX_RECENT:  # the keys seen longest ago go first
+            del self._recent[next(iter(self._recent))]
         return True
 
     def fill_gaps(self, runner, code, setup, tried, seed=1):
@@ -175,6 +180,7 @@ class Recorder:
             busy = {setup.value_of(cfg) for cfg in self._running_configs(code)}
         skip = set(tried) | busy
         todo = [setup.config(cell, seed) for cell, key in zip(setup.cells(), setup.keys()) if key not in skip]
+        todo = todo[:max(0, MAX_SERVER_WAITING - runner.waiting(runner_owner.SERVER))]  # the server's line is bounded
         for cfg in todo:
             self.register(runner.submit(cfg, viewer=None, pin=True), code, SERVER)
         return todo
@@ -236,6 +242,11 @@ class Recorder:
             runner.cancel(job_id, f"Not trained: class {code} was {'cleared' if cleared else 'closed'} before this "
                                   "run started, so it would not count.")
         return len(cancel)
+
+    def job_ids(self, code):
+        """The ids of this class's registered jobs still training or waiting (on this server)."""
+        with self._lock:
+            return {job_id for job_id, entries in self._jobs.items() if any(e.code == code for e in entries)}
 
     def _running_configs(self, code):
         return [self._configs[job_id] for job_id, entries in self._jobs.items() if any(e.code == code for e in entries)]

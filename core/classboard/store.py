@@ -34,6 +34,7 @@ from core.classboard.experiment import Setup
 from core.classboard.names import (NICKNAME_MAX, SERVER, check_new_code, clean_code, clean_nickname, new_code,
                                    token_hash)
 from core.config import TrainConfig
+from core.runner.jobs import MAX_OPEN as OPEN_PER_MEMBER  # a registered run is pinned: keep the fair share's two
 
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DEFAULT_URL = "sqlite:///" + os.path.join(PROJECT_ROOT, "classboard.sqlite3")
@@ -527,6 +528,12 @@ class Board:
         if taken:
             raise NotCounted("Your run of this value already counts for the class; this one trains, but the board "
                              "keeps your first.")
+        training = conn.execute(select(func.count()).select_from(registrations).where(
+            (registrations.c.class_code == code) & (registrations.c.token == token) &
+            registrations.c.done_at.is_(None))).scalar()
+        if token and training >= OPEN_PER_MEMBER:
+            raise NotCounted(f"You have {training} runs for the class still training or waiting; this one trains, "
+                             "but counts only once one of those has finished.")
 
     @staticmethod
     def _lock_guess(conn, code, token, now):

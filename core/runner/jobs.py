@@ -39,12 +39,17 @@ from core.status import ENDED, Status
 QUEUED, RUNNING, FINISHED, STOPPED, FAILED, DIVERGED = (Status.QUEUED, Status.RUNNING, Status.FINISHED, Status.STOPPED,
                                                        Status.FAILED, Status.DIVERGED)
 
-__all__ = ["Job", "Runner", "make_backend", "find", "SERVER", "MAX_OPEN"]
+__all__ = ["Job", "Runner", "make_backend", "find", "SERVER", "MAX_OPEN", "QueueFull"]
 
 SERVER = "server"  # the owner of the server's own runs (a class's gap runs, lesson 4's shared nets): one more owner
 MAX_OPEN = 2  # unfinished requests one session may hold: a run and its twin, compared side by side
 RELEASED = "Stopped: its student started a newer run (one student keeps at most two runs going)."
 MAX_OWNERS = 10_000  # owners whose last turn (and released runs) are remembered; the least recent are forgotten
+MAX_QUEUED = 400  # runs waiting at once, for the whole server: beyond this a new run is refused with one sentence
+
+
+class QueueFull(RuntimeError):
+    """The server has MAX_QUEUED runs waiting already; the message is one sentence for the page."""
 
 _RUNNERS = weakref.WeakSet()  # every live Runner of this process, for find()
 MAX_BATCH = 1000  # events recorded under one hold of the table's lock
@@ -177,6 +182,9 @@ class Runner:
         with self._lock:
             job = self._jobs.get(task)
             if job is None or job.status in (STOPPED, FAILED):
+                if len(self._queue) >= MAX_QUEUED:
+                    raise QueueFull(f"The server has {len(self._queue)} runs waiting already; press Train again "
+                                    "in a minute.")
                 job = Job(next(self._ids), task, modelled=self._modelled(task))
                 self._jobs[task] = self._by_id[job.id] = self._by_token[job.token] = job
                 self._queue.append(job)
@@ -184,6 +192,8 @@ class Runner:
                 self._outbox.put(WAKE)  # a free worker takes it now, not at the loop's next look
             owner = owner or viewer
             if owner is not None and not job.finished and owner not in job.owners:
+                # A new owner joins the turns at the back (as if just served), not ahead of those already waiting.
+                self._served.setdefault(owner, next(self._turns))
                 job.owners[owner] = request or next(self._requests)
                 self._make_room(owner, job.owners[owner])
             self._jobs.move_to_end(task)
@@ -199,11 +209,16 @@ class Runner:
             request = next(self._requests)
             return [self.submit(task, viewer=viewer, owner=owner, request=request, pin=pin) for task in tasks_]
 
+    def waiting(self, owner):
+        """How many queued runs this owner has asked for (e.g. SERVER: the server's own runs waiting)."""
+        with self._lock:
+            return sum(owner in _owners(job) for job in self._queue)
+
     def released(self, owner):
         """The jobs this owner's latest requests released to stay within max_open (stopped unless someone else
         wanted them), once: the page says so in one sentence."""
         with self._lock:
-            return list(self._released.pop(owner, ()))
+            return [self._by_id[i] for i in self._released.pop(owner, ()) if i in self._by_id]
 
     def _make_room(self, owner, request):
         """Keep a session's unfinished requests within max_open: release the oldest ones beyond it."""
@@ -215,7 +230,7 @@ class Runner:
                 continue
             for job in [j for j in self._by_id.values() if not j.finished and j.owners.get(owner) == old]:
                 self._release(job, owner)
-                self._released.setdefault(owner, deque(maxlen=10)).append(job)
+                self._released.setdefault(owner, deque(maxlen=10)).append(job.id)
                 while len(self._released) > MAX_OWNERS:  # pages that never asked: the oldest are forgotten
                     del self._released[next(iter(self._released))]
 

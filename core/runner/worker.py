@@ -13,6 +13,7 @@ import queue
 import sys
 import threading
 import time
+import traceback
 
 from core.status import Status
 
@@ -108,7 +109,9 @@ def run_job(job_id, message, mnist, emit, should_stop):
         if not ended:  # a task must end its stream; otherwise its slot would wait for it forever
             emit(job_id, {"kind": "done", "status": Status.FAILED, "message": "The run ended without a result."})
     except Exception as err:  # noqa: BLE001 - a failed job, not a dead worker
-        emit(job_id, {"kind": "done", "status": Status.FAILED, "message": f"The run failed: {err}"})
+        traceback.print_exc()  # to stderr: the server's log (the page gets one sentence, without MXNet's text)
+        emit(job_id, {"kind": "done", "status": Status.FAILED,
+                      "message": f"The run failed ({type(err).__name__}); press Train to run it again."})
     gc.collect()  # gluon blocks hold reference cycles; free the finished run's arrays now
 
 if __name__ == "__main__":
