@@ -160,7 +160,8 @@ def main():
     st.markdown("While a net trains, dropout switches off each unit of a layer independently with probability "
                 "$p$ (a fresh random mask $m$ on every pass) and divides the survivors by the keep probability "
                 "$1-p$. Here the layer's values are a small matrix $A$: move $p$ or the seed and see what survives.")
-    st.latex(r"h'_i = \frac{m_i\, h_i}{1-p}, \qquad m_i = 1 \text{ (keep) with probability } 1-p, \text{ else } 0")
+    st.latex(r"\begin{gathered} h'_i = \frac{m_i\, h_i}{1-p}, \\ m_i = 1 \text{ (keep) with probability } 1-p, "
+             r"\text{ else } 0 \end{gathered}")  # two lines: fits a phone's width
     values, A = controls_ui()
     p, seed = values["drop_prob"], values["seed"]
     kept, output, scale = compute("dropout_sample", A, p, seed)
