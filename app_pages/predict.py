@@ -189,7 +189,8 @@ def work_ui():
 
 OWN_DIGIT = """
 Draw a digit (with the mouse, a finger or a pen) and both nets read it: the full net once, and 100 thinned nets
-each with its own dropout mask. Your drawing is turned into MNIST's format the way the dataset was made (its
+each with its own dropout mask. With a keyboard: Tab to the pad, move the pen with the arrow keys, press Space to
+put it down and again to lift it, Enter to send, Delete to clear. Your drawing is turned into MNIST's format the way the dataset was made (its
 outline scaled to fit 20 x 20 pixels, centred by its centre of mass in 28 x 28). Try a sloppy 7, a 1 with a flag,
 or a scribble that is no digit at all, and compare with the test image chosen above.
 """
