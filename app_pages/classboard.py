@@ -57,7 +57,8 @@ def header_ui(code, info):
     left.markdown("Students open this link (or scan the code), press **Train**, and their run lands here:")
     left.code(link, language=None)
     if link.startswith("http"):  # a QR code of a relative link would help nobody
-        right.image(class_ui.qr_png(link), caption=f"Join class {code}", width=230, output_format="PNG")
+        right.image(class_ui.qr_png(link), caption=f"Join class {code}", width=230, output_format="PNG",
+                    alt=f"QR code of the link that joins class {code}")
 
 
 def counts_ui(code, view):

@@ -93,6 +93,7 @@ export default function (component) {
     embed(chart.box, spec, { actions: false, renderer: "canvas" }).then((result) => {
       if (stopped) { result.view.finalize(); return; }
       chart.view = result.view;
+      result.view.description(chart.spec.description); // the runs' final words may have come while it was drawn
       if (chart.pending.length) chart.view.insert("rows", chart.pending.splice(0)).runAsync();
     }).catch(() => { note.textContent = DRAW_FAILED; });
   }

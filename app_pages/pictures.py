@@ -11,6 +11,8 @@ def show_pngs(container, key, pictures, **image_args):
     On output_format="auto" Streamlit re-encodes a PNG without an alpha channel as a JPEG at every rerun
     (~1 ms per picture, and blurred digits).
     """
+    if "alt" not in image_args and image_args.get("caption") is not None:
+        image_args["alt"] = image_args["caption"]  # a screen reader reads what the caption says
     container.image(pngs(key, pictures), output_format="PNG", **image_args)
 
 

@@ -169,7 +169,8 @@ def inside_ui(named, jobs):
                     "so their weights never receive a gradient.")
     for (name, events), job in zip(named, jobs):
         st.caption(f"First-layer units 0..{UNITS_SHOWN - 1}, {name}")
-        pictures.show_pngs(st, services.job_key(job, "weights", raw), lambda: pc.weight_pictures(events, raw), width=56)
+        pictures.show_pngs(st, services.job_key(job, "weights", raw), lambda: pc.weight_pictures(events, raw), width=56,
+                           alt="a first-layer unit's weights as a 28 x 28 picture")
     st.altair_chart(pc.activation_chart(pc.activation_frame(named), [name for name, _ in named]))
     st.markdown(pc.activation_sentence(named))
 
@@ -229,6 +230,7 @@ def drawing_ui(names, jobs):
         said.info("Draw a digit first: the nets read it once you lift the pen.", icon=":material/draw:")
         return
     seen.image(np.array(pixels, dtype=np.uint8).reshape(28, 28), caption="what the nets see (28 x 28)", width=112,
+               alt="your drawing as the nets see it, 28 x 28 pixels",
                clamp=True, output_format="PNG")
     digit = jobs[0].config.digit
     answers = drawing_answers(tuple(j.config.train for j in jobs), pixels, digit)

@@ -158,6 +158,8 @@ def test_a_finger_and_a_keyboard_draw_on_the_pad_and_get_an_answer(browser, app_
         expect(page.get_by_text(re.compile("Finished in"))).to_be_visible(timeout=60_000)
         page.get_by_test_id("stExpandSidebarButton").tap()  # the sidebar, collapsed on a phone, opens on request
         page.get_by_role("link", name=re.compile("Dropout at prediction time")).tap()  # same session: the run is known
+        expect(page.get_by_role("heading", name="Dropout at prediction time")).to_be_visible(timeout=30_000)
+        page.get_by_test_id("stSidebarCollapseButton").locator("button").tap()  # Streamlit leaves it open
         page.get_by_text(re.compile("^My latest MNIST run")).tap()
         page.get_by_role("button", name=re.compile(r"^(\w+\s+)?Compute$")).tap()
         pad = page.locator(".pad canvas")
