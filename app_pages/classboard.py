@@ -5,8 +5,8 @@ from core.classboard import (SERVER, VARIES, BadCode, BoardUnavailable, ClassExi
                              parse_values, results)
 from core.classboard.experiment import VARY_LABELS
 from core.config import PARAMS
-from core.views import board_charts
-from app_pages import class_ui, live, page, services
+from core.views import board_charts, describe
+from app_pages import class_ui, described, live, page, services
 
 
 def create_ui():
@@ -83,10 +83,16 @@ def charts_ui(info, view):
     lo, hi = min(setup.values), max(setup.values)
     left, right = st.columns(2)
     left.markdown("**Final test accuracy**: one dot per run; line: mean per value, bar: spread (+-1 sd)")
-    left.vega_lite_chart(view["points"], board_charts.spec("sweep", setup.vary, lo, hi), width="stretch")
+    points, x = view["points"], setup.vary.replace("_", " ")
+    described.vega_lite_ui(left, points, board_charts.spec("sweep", setup.vary, lo, hi), describe.series_sentence(
+        f"Mean final test accuracy per {x}", points.assign(**{x: points.value}), x, "test_acc", "series", y_fmt=".1%",
+        y_name="test accuracy"),
+        width="stretch")
     right.markdown("**Train-test gap** (overfitting): mean per value")
     gap = board_charts.spec("sweep", setup.vary, lo, hi, "gap", "train - test accuracy")
-    right.vega_lite_chart(view["points"], gap, width="stretch")
+    described.vega_lite_ui(right, points, gap, describe.series_sentence(
+        f"Mean train-test gap per {x}", points.assign(**{x: points.value}), x, "gap", "series", y_fmt=".1%", y_name="gap"),
+        width="stretch")
     checked = "per epoch" if setup.eval_every == 1 else f"every {setup.eval_every} epochs"
     st.markdown(f"**Test accuracy {checked}**: every run faint, the class mean bold")
     st.vega_lite_chart(view["curves"], board_charts.spec("curves", setup.vary, setup.epochs, lo, hi), width="stretch")

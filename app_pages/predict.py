@@ -8,9 +8,9 @@ import streamlit as st
 from core.config import UNITS_SHOWN, PredictConfig, twin_pair
 from core.lessons import drawing
 from core.status import Status
-from core.views import predict_charts as pc, status
+from core.views import describe, predict_charts as pc, status
 from core.views.source import source
-from app_pages import links, live, page, pictures, services
+from app_pages import described, links, live, page, pictures, services
 
 BASE = PredictConfig()  # what the class shares for each net: the default request
 DEFAULTS = {"digit": BASE.digit}
@@ -119,8 +119,11 @@ def results_ui(jobs):
 def averaging_ui(named):
     st.header("1. Averaging thinned nets against the full net")
     (name, events), (twin, twin_events) = named
-    st.altair_chart(pc.averaging_chart(pc.averaging_frame(events), pc.full_frame(named)), width="stretch")
-    st.markdown(pc.averaging_sentence(events, twin, twin_events))
+    draws, full = pc.averaging_frame(events), pc.full_frame(named)
+    sentence = pc.averaging_sentence(events, twin, twin_events)
+    table = draws.groupby("samples", as_index=False).accuracy.agg(["mean", "min", "max"])
+    described.altair_ui(st, pc.averaging_chart(draws, full), sentence, table, width="stretch")
+    st.markdown(sentence)
     with st.expander("Why can one net stand in for the average?", icon=":material/help:"):
         st.markdown(WHY_AVERAGE)
 
@@ -130,7 +133,9 @@ def image_ui(names, per_net, job):
     left, right = st.columns([1, 4])
     pictures.show_pngs(left, services.job_key(job, "digit"), lambda: [pc.picture(per_net[0])],
                  caption=[f"test image {per_net[0]['index']}, a {per_net[0]['label']}"], width=112)
-    right.altair_chart(pc.distribution_chart(*pc.class_frames(list(zip(names, per_net))), names), width="stretch")
+    samples, summary = pc.class_frames(list(zip(names, per_net)))
+    described.altair_ui(right, pc.distribution_chart(samples, summary, names),
+                        " ".join(pc.image_sentence(n, e) for n, e in zip(names, per_net)), summary, width="stretch")
     right.caption("Bars: the average of the T thinned nets; thin lines: each thinned net; diamonds: the full net.")
     st.markdown("\n".join(f"- {pc.image_sentence(n, e)}" for n, e in zip(names, per_net)))
 
@@ -147,10 +152,16 @@ def uncertainty_ui(named, job):
     with rotated:
         pictures.show_pngs(st, services.job_key(job, "turned"), lambda: [pc.picture(e) for e in turned[0]],
                      caption=[f"{e['angle']}°" for e in turned[0]], width=56)
-        st.altair_chart(pc.rotation_chart(*pc.rotation_frames(turned[0], pc.rotation_classes(turned[0]))),
-                        width="stretch")
+        samples, means = pc.rotation_frames(turned[0], pc.rotation_classes(turned[0]))
+        sentence = describe.series_sentence(f"With {names[0]}, the average softmax output of each class as the "
+                                            "digit turns", means, "angle", "probability", "class", y_fmt=".2f")
+        described.altair_ui(st, pc.rotation_chart(samples, means), sentence, means, width="stretch")
         st.caption(f"With {names[0]}: a dot per thinned net, a line through their average.")
-        st.altair_chart(pc.entropy_chart(pc.entropy_frame(list(zip(names, turned))), names), width="stretch")
+        entropy = pc.entropy_frame(list(zip(names, turned)))
+        sentence = describe.series_sentence("Predictive entropy in nats as the digit turns",
+                                            entropy.assign(line=entropy.net + ", " + entropy.way), "angle", "entropy",
+                                            "line", y_fmt=".2f")
+        described.altair_ui(st, pc.entropy_chart(entropy, names), sentence, entropy, width="stretch")
     with unsure:
         least = [e for e in images[0] if e["role"] == "ambiguous"]
         pictures.show_pngs(st, services.job_key(job, "least"), lambda: [pc.picture(e) for e in least],
@@ -171,8 +182,9 @@ def inside_ui(named, jobs):
         st.caption(f"First-layer units 0..{UNITS_SHOWN - 1}, {name}")
         pictures.show_pngs(st, services.job_key(job, "weights", raw), lambda: pc.weight_pictures(events, raw), width=56,
                            alt="a first-layer unit's weights as a 28 x 28 picture")
-    st.altair_chart(pc.activation_chart(pc.activation_frame(named), [name for name, _ in named]))
-    st.markdown(pc.activation_sentence(named))
+    activations, sentence = pc.activation_frame(named), pc.activation_sentence(named)
+    described.altair_ui(st, pc.activation_chart(activations, [name for name, _ in named]), sentence, activations)
+    st.markdown(sentence)
 
 
 def work_ui():
@@ -239,7 +251,10 @@ def drawing_ui(names, jobs):
                      icon=":material/warning:")
         return
     images = [("drawn", "your digit"), ("test", f"test image {digit}")]
-    said.altair_chart(pc.drawn_chart(pc.drawn_frame(names, answers, images), names), width="stretch")
+    votes = pc.drawn_frame(names, answers, images)
+    sentence = " ".join(f"{title.capitalize()}: " + " ".join(pc.doubt_sentence(n, a[key]) for n, a in zip(names, answers))
+                        for key, title in images)
+    described.altair_ui(said, pc.drawn_chart(votes, names), sentence, votes, width="stretch")
     said.markdown("\n".join(f"- **{title.capitalize()}.** " + " ".join(pc.doubt_sentence(n, a[key])
                                                                         for n, a in zip(names, answers))
                             for key, title in images))

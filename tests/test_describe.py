@@ -57,6 +57,9 @@ def test_a_series_sentence_gives_each_series_ends_and_peak():
     assert text == ("Final test accuracy: a: test_acc from 91.0% at value 0 to 30.0% at 0.9, highest 95.0% at 0.5.")
     one = describe.series_sentence("Votes", pd.DataFrame({"value": [0.5], "votes": [3]}), "value", "votes")
     assert one == "Votes: votes 3 at value 0.5."
+    unnamed = pd.DataFrame({"p": [0.0, 0.5], "series": ["", ""], "test_acc": [0.9, 0.95]})
+    assert describe.series_sentence("Mean", unnamed, "p", "test_acc", "series", y_fmt=".1%", y_name="test accuracy") \
+        == "Mean: test accuracy from 90.0% at p 0 to 95.0% at 0.5, highest 95.0% at 0.5."
     assert describe.series_sentence("Empty", pd.DataFrame(), "x", "y") == "Empty: nothing to show yet."
 
 
@@ -65,3 +68,15 @@ def test_describe_never_imports_streamlit():
     out = subprocess.run([sys.executable, "-c", "import sys, core.views.describe; print('streamlit' in sys.modules)"],
                          capture_output=True, text=True, timeout=60, cwd=describe.__file__.rsplit("/core/", 1)[0])
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_matrices_masks_and_the_small_net_in_words():
+    import numpy as np
+    A = np.arange(6, dtype=float).reshape(2, 3)
+    assert describe.matrix_sentence("Input A", A) == \
+        "Input A: a 2 by 3 matrix, values from 0 to 5; each value is written in its cell."
+    assert describe.mask_sentence("Mask", np.array([[1, 0, 1], [0, 0, 1]])) == \
+        "Mask: 3 of 6 entries kept (1), 3 dropped (0); each cell says which."
+    nodes = pd.DataFrame({"layer": ["input", "hidden 1", "hidden 1", "output"], "state": ["input", "kept", "dropped", "output"]})
+    assert describe.network_sentence(nodes) == ("The small net drawn: 4 units in 3 layers; of its 2 hidden units 1 are "
+                                                "kept and 1 dropped, with their connections.")

@@ -96,9 +96,10 @@ def _value(v, fmt):
     return _number(v, fmt) if fmt else f"{float(v):.3g}"
 
 
-def series_sentence(title, df, x, y, by=None, x_fmt=None, y_fmt=None):
+def series_sentence(title, df, x, y, by=None, x_fmt=None, y_fmt=None, y_name=None):
     """Each series of a tidy frame in words: its first and last value of y along x (means where x repeats), and
-    its highest. title: what the chart shows; by: the column naming the series (None: one series)."""
+    its highest. title: what the chart shows; by: the column naming the series (None: one series); y_name: y's
+    name in the sentence (default: the column's)."""
     if df is None or len(df) == 0 or y not in df:
         return f"{title}: nothing to show yet."
     parts = []
@@ -109,11 +110,31 @@ def series_sentence(title, df, x, y, by=None, x_fmt=None, y_fmt=None):
         if line.empty:
             continue
         top = line.idxmax()
-        head = f"{name}: " if by else ""
+        head = f"{name}: " if by and name else ""
         if len(line) == 1:
-            parts.append(f"{head}{y} {_value(line.iloc[0], y_fmt)} at {x} {_value(line.index[0], x_fmt)}")
+            parts.append(f"{head}{y_name or y} {_value(line.iloc[0], y_fmt)} at {x} {_value(line.index[0], x_fmt)}")
             continue
-        parts.append(f"{head}{y} from {_value(line.iloc[0], y_fmt)} at {x} {_value(line.index[0], x_fmt)} to "
+        parts.append(f"{head}{y_name or y} from {_value(line.iloc[0], y_fmt)} at {x} {_value(line.index[0], x_fmt)} to "
                      f"{_value(line.iloc[-1], y_fmt)} at {_value(line.index[-1], x_fmt)}, highest "
                      f"{_value(line.max(), y_fmt)} at {_value(top, x_fmt)}")
     return f"{title}: " + ("; ".join(parts) if parts else "nothing to show yet") + "."
+
+
+def matrix_sentence(title, M):
+    """A small matrix in words: its shape and the range of its values."""
+    return (f"{title}: a {M.shape[0]} by {M.shape[1]} matrix, values from {float(M.min()):.3g} to "
+            f"{float(M.max()):.3g}; each value is written in its cell.")
+
+
+def mask_sentence(title, mask):
+    """A keep/drop mask in words: how many entries it keeps."""
+    kept = int((mask > 0).sum())
+    return f"{title}: {kept} of {mask.size} entries kept (1), {mask.size - kept} dropped (0); each cell says which."
+
+
+def network_sentence(nodes):
+    """The small net drawn as circles: how many hidden units are kept and dropped (nodes: layer, state)."""
+    hidden = nodes[nodes.layer.str.startswith("hidden")]
+    kept = int((hidden.state == "kept").sum())
+    return (f"The small net drawn: {len(nodes)} units in {nodes.layer.nunique()} layers; of its {len(hidden)} "
+            f"hidden units {kept} are kept and {len(hidden) - kept} dropped, with their connections.")
