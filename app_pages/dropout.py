@@ -109,7 +109,7 @@ def scale_ui(A, drop_prob, seed):
         return
     df = compute("convergence", A, drop_prob, seed)
     sentence = describe.series_sentence("Mean error of the average of K draws against K", df[df.mae > 0], "K", "mae",
-                                        "series", y_fmt=".3g")
+                                        "series", x_fmt=",.0f", y_fmt=".3g", y_name="mean error")
     described.vega_lite_ui(st, None, charts.convergence_chart(df[df.mae > 0]), sentence, width="stretch")  # log: no 0
     first, last = df.iloc[0], df[df.series == df.series[0]].iloc[-1]
     st.caption(f"One draw is off by {first.mae:.3g} on average; {last.K:,} draws by {last.mae:.3g}, where "
