@@ -182,9 +182,12 @@ def inside_ui(named, jobs):
         st.caption(f"First-layer units 0..{UNITS_SHOWN - 1}, {name}")
         pictures.show_pngs(st, services.job_key(job, "weights", raw), lambda: pc.weight_pictures(events, raw), width=56,
                            alt="a first-layer unit's weights as a 28 x 28 picture")
-    activations, sentence = pc.activation_frame(named), pc.activation_sentence(named)
-    described.altair_ui(st, pc.activation_chart(activations, [name for name, _ in named]), sentence, activations)
-    st.markdown(sentence)
+    activations, nets = pc.activation_frame(named), [name for name, _ in named]
+    for col, (layer, rows) in zip(st.columns(2), activations.groupby("layer", sort=True)):
+        sentence = describe.series_sentence(f"{layer.capitalize()}: share of all activations per activation value",
+                                            rows, "activation", "fraction", "net", x_fmt=".1f", y_fmt=".1%")
+        described.altair_ui(col, pc.activation_chart(rows, nets, layer.capitalize()), sentence, rows, width="stretch")
+    st.markdown(pc.activation_sentence(named))
 
 
 def work_ui():
@@ -252,9 +255,10 @@ def drawing_ui(names, jobs):
         return
     images = [("drawn", "your digit"), ("test", f"test image {digit}")]
     votes = pc.drawn_frame(names, answers, images)
-    sentence = " ".join(f"{title.capitalize()}: " + " ".join(pc.doubt_sentence(n, a[key]) for n, a in zip(names, answers))
-                        for key, title in images)
-    described.altair_ui(said, pc.drawn_chart(votes, names), sentence, votes, width="stretch")
+    for col, (key, title) in zip(said.columns(2), images):
+        sentence = f"{title.capitalize()}: " + " ".join(pc.doubt_sentence(n, a[key]) for n, a in zip(names, answers))
+        rows = votes[votes.image == title]
+        described.altair_ui(col, pc.drawn_chart(rows, names, title.capitalize()), sentence, rows, width="stretch")
     said.markdown("\n".join(f"- **{title.capitalize()}.** " + " ".join(pc.doubt_sentence(n, a[key])
                                                                         for n, a in zip(names, answers))
                             for key, title in images))

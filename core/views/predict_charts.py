@@ -243,8 +243,9 @@ def activation_frame(named_events):
     return pd.DataFrame(rows)
 
 
-def activation_chart(df, nets):
-    """Histogram of the positive activations (as a fraction of all, zeros left out), per layer, nets overlaid."""
+def activation_chart(df, nets, title=None):
+    """Histogram of the positive activations (as a fraction of all, zeros left out) of one layer, nets overlaid.
+    One chart per layer, side by side in the page's columns (stacked on a phone: a facet would not fit)."""
     return alt.Chart(df).mark_line(interpolate="step-after", strokeWidth=2).encode(
         x=alt.X("activation:Q", title="activation (after ReLU; exact zeros not drawn)"),
         y=alt.Y("fraction:Q", title="fraction of all activations", axis=PERCENT),
@@ -254,7 +255,7 @@ def activation_chart(df, nets):
                                   legend=alt.Legend(orient="bottom", title=None)),  # one legend with the colour
         tooltip=["net:N", "layer:N", alt.Tooltip("activation:Q", format=".1f"),
                  alt.Tooltip("fraction:Q", format=".2%")],
-    ).properties(width=330, height=220).facet(column=alt.Column("layer:N", title=None))
+    ).properties(height=220, **({"title": title} if title else {}))
 
 
 # ---- a drawn digit -------------------------------------------------------------------------------------------
@@ -273,9 +274,9 @@ def drawn_frame(names, answers, images):
     return pd.DataFrame(rows, columns=["image", "net", "class", "votes", "share", "full"])
 
 
-def drawn_chart(df, nets):
-    """Per image, class and net: the share of thinned nets voting for the class (bars), the full net's probability
-    (diamonds), on one 0..1 scale."""
+def drawn_chart(df, nets, title=None):
+    """For one image, per class and net: the share of thinned nets voting for the class (bars), the full net's
+    probability (diamonds), on one 0..1 scale. One chart per image (side by side, stacked on a phone)."""
     x = alt.X("class:O", title="class", axis=alt.Axis(labelAngle=0))
     color = alt.Color("net:N", scale=alt.Scale(domain=list(nets), range=list(NET_COLORS)),
                       legend=alt.Legend(orient="bottom", title=None))
@@ -288,8 +289,7 @@ def drawn_chart(df, nets):
                  alt.Tooltip("full:Q", title="full net's probability", format=".1%")])
     full = alt.Chart().mark_point(shape="diamond", filled=True, size=60, color="black").encode(
         x=x, xOffset=offset, y="full:Q")
-    return alt.layer(bars, full, data=df).properties(height=220).facet(
-        column=alt.Column("image:N", title=None, sort=None))
+    return alt.layer(bars, full, data=df).properties(height=220, **({"title": title} if title else {}))
 
 
 def doubt_sentence(name, answer):
