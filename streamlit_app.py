@@ -17,6 +17,7 @@ def run():
     from app_pages import class_ui, site
 
     st.set_page_config(page_title="Dropout, hands on", page_icon="🎲", layout="wide")
+    st.html(site.STYLE)  # phones, keyboards: the app's few CSS fixes (app_pages/a11y.css)
     path, title, icon = site.HOME
     pages = [st.Page(path, title=title, icon=icon, default=True)]
     pages += [st.Page(path, title=title, icon=icon, url_path=url) for path, title, icon, url in site.PAGES]

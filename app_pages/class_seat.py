@@ -118,7 +118,7 @@ def _progress_caption(code, student, view, token, info, cell):
 
 def results_so_far_ui(seat):
     """The class's finished runs so far (a waiting student's view), unless the teacher keeps them hidden."""
-    from core.views import board_charts
+    from core.views import board_charts, describe
 
     view = class_view(board_url(), seat["code"])
     info = view.get("info")
@@ -129,7 +129,10 @@ def results_so_far_ui(seat):
         return
     st.caption(f"While yours waits: the class's {len(view['points'])} finished runs so far.")
     setup = info.setup
-    st.vega_lite_chart(view["points"], board_charts.spec("sweep", setup.vary, min(setup.values), max(setup.values)),
+    st.vega_lite_chart(view["points"], {**board_charts.spec("sweep", setup.vary, min(setup.values), max(setup.values)),
+                                        "description": describe.series_sentence(
+                                            "The class's mean final test accuracy per value", view["points"], "value",
+                                            "test_acc", "series", y_fmt=".1%", y_name="test accuracy")},
                        width="stretch")
 
 

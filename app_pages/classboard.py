@@ -2,8 +2,8 @@
 import streamlit as st
 
 from core.classboard import SERVER, BadCode, clean_code, results
-from core.views import board_charts
-from app_pages import class_teacher, class_ui, live, page
+from core.views import board_charts, describe
+from app_pages import class_teacher, class_ui, described, live, page
 
 
 def header_ui(code, info):
@@ -16,7 +16,8 @@ def header_ui(code, info):
     left.code(link, language=None)
     class_teacher.teacher_link_once_ui(code, left)  # beside the students' QR code, in the creating session only
     if link.startswith("http"):  # a QR code of a relative link would help nobody
-        right.image(class_teacher.qr_png(link), caption=f"Join class {code}", width=230, output_format="PNG")
+        right.image(class_teacher.qr_png(link), caption=f"Join class {code}", width=230, output_format="PNG",
+                    alt=f"QR code of the link that joins class {code}")
 
 
 def counts_ui(code, view):
@@ -45,13 +46,22 @@ def charts_ui(info, view):
     lo, hi = min(setup.values), max(setup.values)
     left, right = st.columns(2)
     left.markdown("**Final test accuracy**: one dot per run; line: mean per value, bar: spread (+-1 sd)")
-    left.vega_lite_chart(view["points"], board_charts.spec("sweep", setup.vary, lo, hi), width="stretch")
+    points, x = view["points"], setup.vary.replace("_", " ")
+    described.vega_lite_ui(left, points, board_charts.spec("sweep", setup.vary, lo, hi), describe.series_sentence(
+        f"Mean final test accuracy per {x}", points.assign(**{x: points.value}), x, "test_acc", "series", y_fmt=".1%",
+        y_name="test accuracy"),
+        width="stretch")
     right.markdown("**Train-test gap** (overfitting): mean per value")
     gap = board_charts.spec("sweep", setup.vary, lo, hi, "gap", "train - test accuracy")
-    right.vega_lite_chart(view["points"], gap, width="stretch")
+    described.vega_lite_ui(right, points, gap, describe.series_sentence(
+        f"Mean train-test gap per {x}", points.assign(**{x: points.value}), x, "gap", "series", y_fmt=".1%", y_name="gap"),
+        width="stretch")
     checked = "per epoch" if setup.eval_every == 1 else f"every {setup.eval_every} epochs"
     st.markdown(f"**Test accuracy {checked}**: every run faint, the class mean bold")
-    st.vega_lite_chart(view["curves"], board_charts.spec("curves", setup.vary, setup.epochs, lo, hi), width="stretch")
+    curves = view["curves"]
+    described.vega_lite_ui(st, curves, board_charts.spec("curves", setup.vary, setup.epochs, lo, hi),
+                           describe.series_sentence("Class mean test accuracy per epoch", curves, "epoch", "test_acc",
+                                                    "series", y_fmt=".1%", y_name="test accuracy"), width="stretch")
 
 
 def guesses_ui(info, view):
@@ -61,19 +71,25 @@ def guesses_ui(info, view):
     left, right = st.columns(2)
     named = "best" if setup.vary == "drop_prob" else "where dropout helps most"
     left.markdown(f"**The class's expectation**: the value each student named {named}")
-    left.vega_lite_chart(results.best_votes(setup, view["guesses"]), board_charts.spec("votes", setup.vary),
-                         width="stretch")
+    votes = results.best_votes(setup, view["guesses"])
+    described.vega_lite_ui(left, votes, board_charts.spec("votes", setup.vary), describe.series_sentence(
+        f"Students who named each value {named}", votes, "value", "votes", y_fmt=".0f"), width="stretch")
     right.markdown("**Expected test accuracy** for each student's own run: one dot per guess")
     frame = results.guess_frame(setup, view["guesses"]).assign(seed=None).dropna(subset=["value"])
-    right.vega_lite_chart(frame, board_charts.spec("sweep", setup.vary, lo, hi, "predicted_test_acc",
-                                                   "expected test accuracy"), width="stretch")
+    described.vega_lite_ui(right, frame, board_charts.spec("sweep", setup.vary, lo, hi, "predicted_test_acc",
+                                                           "expected test accuracy"), describe.series_sentence(
+        "Mean expected test accuracy per value", frame, "value", "predicted_test_acc", "series", y_fmt=".1%",
+        y_name="expected test accuracy"), width="stretch")
 
 
 def versus_ui(info, view):
     setup = info.setup
     st.markdown("**Guess against outcome**: each run's guessed and measured test accuracy, and their means")
-    st.vega_lite_chart(results.versus_frame(view["points"]),
-                       board_charts.spec("versus", setup.vary, min(setup.values), max(setup.values)), width="stretch")
+    versus = results.versus_frame(view["points"])
+    described.vega_lite_ui(st, versus, board_charts.spec("versus", setup.vary, min(setup.values), max(setup.values)),
+                           describe.series_sentence("Mean test accuracy per value, guessed and measured", versus,
+                                                    "value", "acc", "kind", y_fmt=".1%", y_name="test accuracy"),
+                           width="stretch")
 
 
 def live_ui(code, header_shown):

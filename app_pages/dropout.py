@@ -7,8 +7,8 @@ import pyarrow as pa
 import streamlit as st
 
 from core.config import PARAMS
-from core.views import charts
-from app_pages import links, page, services
+from core.views import charts, describe
+from app_pages import described, links, page, services
 
 NAMES = ["drop_prob", "seed", "rows", "cols"]
 DEFAULTS = {name: PARAMS[name].default for name in NAMES}
@@ -70,10 +70,12 @@ def result_ui(A, kept, output, scale, drop_prob):
     """Input, mask and output side by side, with the scale and the kept fraction in numbers."""
     lo, hi = min(A.min(), output.min()), max(A.max(), output.max())
     domain, cell = (float(lo), float(hi) if hi > lo else float(lo) + 1), min(44, 330 // A.shape[1])
-    for col, chart in zip(st.columns(3), [charts.heatmap(A, "Input A", domain, cell=cell),
-                                          charts.mask_heatmap(kept, "Mask: 1 kept, 0 dropped", cell=cell),
-                                          charts.heatmap(output, "Output", domain, cell=cell)]):
-        col.vega_lite_chart(chart, width="content")
+    words = [describe.matrix_sentence("Input A", A), describe.mask_sentence("Mask", kept),
+             describe.matrix_sentence("Output, the kept values scaled", output)]
+    for col, chart, sentence in zip(st.columns(3), [charts.heatmap(A, "Input A", domain, cell=cell),
+                                                    charts.mask_heatmap(kept, "Mask: 1 kept, 0 dropped", cell=cell),
+                                                    charts.heatmap(output, "Output", domain, cell=cell)], words):
+        described.vega_lite_ui(col, None, chart, sentence, width="content")
     n, k = kept.size, int(kept.sum())
     a, b, c = st.columns(3)
     a.metric("Scale on survivors, 1/(1 − p)", f"{scale:.4g}" if drop_prob < 1 else "0 (guarded)")
@@ -106,7 +108,9 @@ def scale_ui(A, drop_prob, seed):
                    "converges, because nothing of A survives to be averaged.", icon=":material/block:")
         return
     df = compute("convergence", A, drop_prob, seed)
-    st.vega_lite_chart(charts.convergence_chart(df[df.mae > 0]), width="stretch")  # a log axis has no 0
+    sentence = describe.series_sentence("Mean error of the average of K draws against K", df[df.mae > 0], "K", "mae",
+                                        "series", x_fmt=",.0f", y_fmt=".3g", y_name="mean error")
+    described.vega_lite_ui(st, None, charts.convergence_chart(df[df.mae > 0]), sentence, width="stretch")  # log: no 0
     first, last = df.iloc[0], df[df.series == df.series[0]].iloc[-1]
     st.caption(f"One draw is off by {first.mae:.3g} on average; {last.K:,} draws by {last.mae:.3g}, where "
                f"1/sqrt(K) predicts {first.mae / np.sqrt(last.K):.3g}. The averages are nested (K = 8 reuses "
@@ -127,7 +131,8 @@ def network_ui(drop_prob, seed):
     else:
         st.markdown("At prediction every unit is on, and nothing is rescaled.")
         nodes, edges = nodes.replace({"state": {"dropped": "kept"}}), edges.assign(active=True)
-    st.vega_lite_chart(charts.network_chart(nodes, edges), width="stretch")
+    described.vega_lite_ui(st, None, charts.network_chart(nodes, edges), describe.network_sentence(nodes),
+                           width="stretch")
     st.markdown(f"""
 Dropping a unit removes it with all its connections, so each mask picks one of $2^{{{n}}}$ thinned nets (one per
 on/off pattern of the {n} hidden units), all sharing the same weights; every training pass draws a new one.
@@ -160,7 +165,8 @@ def main():
     st.markdown("While a net trains, dropout switches off each unit of a layer independently with probability "
                 "$p$ (a fresh random mask $m$ on every pass) and divides the survivors by the keep probability "
                 "$1-p$. Here the layer's values are a small matrix $A$: move $p$ or the seed and see what survives.")
-    st.latex(r"h'_i = \frac{m_i\, h_i}{1-p}, \qquad m_i = 1 \text{ (keep) with probability } 1-p, \text{ else } 0")
+    st.latex(r"\begin{gathered} h'_i = \frac{m_i\, h_i}{1-p}, \\ m_i = 1 \text{ (keep) with probability } 1-p, "
+             r"\text{ else } 0 \end{gathered}")  # two lines: fits a phone's width
     values, A = controls_ui()
     p, seed = values["drop_prob"], values["seed"]
     kept, output, scale = compute("dropout_sample", A, p, seed)

@@ -10,6 +10,7 @@ import pathlib
 
 import streamlit as st
 
+from core.views import describe
 from app_pages import services
 from core.status import Status
 
@@ -48,9 +49,10 @@ def runs_ui(runs, charts=(), each=False, summary=None, key=None):
     rows come from the dataset named "rows". each: rerun when any run ends (not only when all have).
     summary: a label for one progress line over all runs (e.g. "Sweep"). Returns the mounted data (for tests).
     """
+    named = [(label, job.events) for label, job, _ in runs]
     data = {"runs": [{"token": job.token, "label": label, "status": bool(status), "live": not job.finished}
                      for label, job, status in runs],
-            "charts": [{"rows": rows, "spec": spec} for rows, spec in charts],
+            "charts": [{"rows": rows, "spec": described(rows, spec, named)} for rows, spec in charts],
             "interval": POLL_S, "queued_interval": QUEUED_POLL_S, "each": bool(each), "summary": summary, "vendor": VENDOR_VERSION,
             "viewer": services.viewer_id()}
     if any(job.status == Status.QUEUED for _, job, _ in runs) and services.get_runner().max_workers == 1:
@@ -58,7 +60,27 @@ def runs_ui(runs, charts=(), each=False, summary=None, key=None):
     if key is None:
         key = "live-" + hashlib.sha1("".join(r["token"] for r in data["runs"]).encode()).hexdigest()[:12]
     _component("dropout_live_runs")(key=key, data=data, on_ended_change=_ignore)
+    if charts:
+        numbers_ui(named)
     return data
+
+
+def described(rows, spec, named):
+    """The spec with its sentence (its accessible name in the browser): what the chart shows as it is drawn."""
+    title = spec.get("title")
+    title = title.get("text") if isinstance(title, dict) else title
+    return {**spec, "description": describe.live_sentence(rows, named, title)}
+
+
+def numbers_ui(named):
+    """The live charts' numbers as a plain table (what a screen reader reads best), one click away."""
+    with st.expander("The charts' numbers, as a table", icon=":material/table:"):
+        table = describe.runs_table(named)
+        if table.empty:
+            st.caption("No epoch measured yet: the table fills in as the run goes and when it ends.")
+        else:
+            st.table(table.style.format({"moving loss": "{:.4f}", "train acc": "{:.2%}", "test acc": "{:.2%}"},
+                                        na_rep="-").hide(axis="index"))
 
 
 def _ignore():

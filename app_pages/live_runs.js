@@ -101,6 +101,7 @@ export default function (component) {
     embed(chart.box, spec, { actions: false, renderer: "canvas" }).then((result) => {
       if (stopped) { result.view.finalize(); return; }
       chart.view = result.view;
+      result.view.description(chart.spec.description); // the runs' final words may have come while it was drawn
       if (chart.pending.length) chart.view.insert("rows", chart.pending.splice(0)).runAsync();
     }).catch(() => { note.textContent = DRAW_FAILED; });
   }
@@ -161,7 +162,20 @@ export default function (component) {
     for (const chart of charts) append(chart, chartRows(chart.rows, run.label, answer));
     show(run, answer);
     run.ended = answer.ended;
+    if (answer.words) { run.words = answer.words; describe(); }
     return answer.more;
+  }
+
+  function describe() {
+    // Once every run has ended, each chart's accessible name states their final numbers (the server's words,
+    // core/views/describe.py); until then it keeps the sentence the page gave it (spec.description).
+    if (!runs.every((r) => r.words)) return;
+    for (const chart of charts) {
+      const title = chart.spec.title ? chart.spec.title.text || chart.spec.title : "Chart";
+      const parts = runs.map((r) => `${r.label || "the run"} ${r.words[chart.rows]}`);
+      chart.spec = { ...chart.spec, description: `${title}: ${parts.join("; ")}.` }; // for a chart not drawn yet
+      chart.box.setAttribute("aria-label", chart.spec.description);
+    }
   }
 
   function due() {

@@ -172,7 +172,7 @@ def predictions_ui(job):
     done = (job.of_kind("done") or [{}])[-1].get("predictions")
     if not done:
         return
-    st.subheader("What the trained net predicts")
+    st.header("What the trained net predicts")  # h2 under the page's h1 (axe: heading-order)
     wrong = sum(p != t for p, t in zip(done["predicted"], done["labels"]))
     st.caption(f"The first {len(done['labels'])} test images; {wrong} mistakes, marked with ✗.")
     captions = [f"{p} ✓" if p == t else f"{p} ✗ (true {t})" for p, t in zip(done["predicted"], done["labels"])]

@@ -1,6 +1,8 @@
 // A drawing pad: draw a digit with the mouse, a finger or a pen (pointer events); after each stroke (a short
 // pause) its canvas goes to Python as grey levels, ink bright on black as MNIST stores digits: PAD x PAD bytes,
 // base64 (the "drawing" trigger). "Clear" empties it (the "cleared" trigger).
+// Without a pointer: Tab to the pad, arrow keys move the pen, Space puts it down or lifts it (drawing as it
+// moves), Enter sends the drawing at once, Delete clears.
 
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -9,7 +11,10 @@ export default function (component) {
   root.className = "pad";
   const canvas = document.createElement("canvas");
   canvas.width = canvas.height = side;
-  canvas.setAttribute("aria-label", "Drawing pad: draw one digit");
+  canvas.tabIndex = 0;
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", "Drawing pad: draw one digit. Keyboard: arrow keys move the pen, Space puts "
+    + "it down or lifts it, Enter sends the drawing, Delete clears.");
   const clear = document.createElement("button");
   clear.type = "button";
   clear.textContent = "Clear";
@@ -76,10 +81,46 @@ export default function (component) {
   };
   canvas.addEventListener("pointerup", end);
   canvas.addEventListener("pointercancel", end);
-  clear.addEventListener("click", () => {
+  function wipe() {
     clearTimeout(timer);
     blank();
     setTriggerValue("cleared", Date.now());
+  }
+  clear.addEventListener("click", wipe);
+
+  // The keyboard's pen: starts near the top middle, moves a fifteenth of the pad per key press.
+  const step = side / 15, moves = { ArrowUp: [0, -1], ArrowDown: [0, 1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] };
+  let pen = [side / 2, side / 4], down = false;
+  canvas.addEventListener("keydown", (event) => {
+    if (event.key in moves) {
+      const [dx, dy] = moves[event.key];
+      const next = [Math.min(side, Math.max(0, pen[0] + dx * step)), Math.min(side, Math.max(0, pen[1] + dy * step))];
+      if (down) {
+        ctx.beginPath();
+        ctx.moveTo(pen[0], pen[1]);
+        ctx.lineTo(next[0], next[1]);
+        ctx.stroke();
+      }
+      pen = next;
+    } else if (event.key === " ") {
+      down = !down;
+      if (down) {
+        clearTimeout(timer);
+        ctx.beginPath();
+        ctx.arc(pen[0], pen[1], data.stroke / 2, 0, 2 * Math.PI);
+        ctx.fill();
+      } else {
+        timer = setTimeout(send, data.pause * 1000); // as after a stroke drawn by hand
+      }
+    } else if (event.key === "Enter") {
+      clearTimeout(timer);
+      send();
+    } else if (event.key === "Delete" || event.key === "Backspace") {
+      wipe();
+    } else {
+      return;
+    }
+    event.preventDefault(); // the page does not scroll under the pen
   });
   return () => { clearTimeout(timer); root.remove(); };
 }

@@ -11,7 +11,11 @@ def show_pngs(container, key, pictures, **image_args):
     On output_format="auto" Streamlit re-encodes a PNG without an alpha channel as a JPEG at every rerun
     (~1 ms per picture, and blurred digits).
     """
-    container.image(pngs(key, pictures), output_format="PNG", **image_args)
+    images = pngs(key, pictures)
+    alt = image_args.pop("alt", image_args.get("caption"))  # by default a screen reader reads the caption
+    if alt is not None:
+        image_args["alt"] = [alt] * len(images) if isinstance(alt, str) else alt  # one text per picture
+    container.image(images, output_format="PNG", **image_args)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)

@@ -9,9 +9,9 @@ from core.config import UNITS_SHOWN, PredictConfig, twin_pair
 from core.runner.jobs import SERVER
 from core.lessons import drawing
 from core.status import Status
-from core.views import predict_charts as pc, status
+from core.views import describe, predict_charts as pc, status
 from core.views.source import source
-from app_pages import links, live, page, pictures, services
+from app_pages import described, links, live, page, pictures, services
 
 BASE = PredictConfig()  # what the class shares for each net: the default request
 DEFAULTS = {"digit": BASE.digit}
@@ -122,8 +122,11 @@ def results_ui(jobs):
 def averaging_ui(named):
     st.header("1. Averaging thinned nets against the full net")
     (name, events), (twin, twin_events) = named
-    st.altair_chart(pc.averaging_chart(pc.averaging_frame(events), pc.full_frame(named)), width="stretch")
-    st.markdown(pc.averaging_sentence(events, twin, twin_events))
+    draws, full = pc.averaging_frame(events), pc.full_frame(named)
+    sentence = pc.averaging_sentence(events, twin, twin_events)
+    table = draws.groupby("samples", as_index=False).accuracy.agg(["mean", "min", "max"])
+    described.altair_ui(st, pc.averaging_chart(draws, full), sentence, table, width="stretch")
+    st.markdown(sentence)
     with st.expander("Why can one net stand in for the average?", icon=":material/help:"):
         st.markdown(WHY_AVERAGE)
 
@@ -133,7 +136,9 @@ def image_ui(names, per_net, job):
     left, right = st.columns([1, 4])
     pictures.show_pngs(left, services.job_key(job, "digit"), lambda: [pc.picture(per_net[0])],
                  caption=[f"test image {per_net[0]['index']}, a {per_net[0]['label']}"], width=112)
-    right.altair_chart(pc.distribution_chart(*pc.class_frames(list(zip(names, per_net))), names), width="stretch")
+    samples, summary = pc.class_frames(list(zip(names, per_net)))
+    described.altair_ui(right, pc.distribution_chart(samples, summary, names),
+                        " ".join(pc.image_sentence(n, e) for n, e in zip(names, per_net)), summary, width="stretch")
     right.caption("Bars: the average of the T thinned nets; thin lines: each thinned net; diamonds: the full net.")
     st.markdown("\n".join(f"- {pc.image_sentence(n, e)}" for n, e in zip(names, per_net)))
 
@@ -150,10 +155,16 @@ def uncertainty_ui(named, job):
     with rotated:
         pictures.show_pngs(st, services.job_key(job, "turned"), lambda: [pc.picture(e) for e in turned[0]],
                      caption=[f"{e['angle']}°" for e in turned[0]], width=56)
-        st.altair_chart(pc.rotation_chart(*pc.rotation_frames(turned[0], pc.rotation_classes(turned[0]))),
-                        width="stretch")
+        samples, means = pc.rotation_frames(turned[0], pc.rotation_classes(turned[0]))
+        sentence = describe.series_sentence(f"With {names[0]}, the average softmax output of each class as the "
+                                            "digit turns", means, "angle", "probability", "class", y_fmt=".2f")
+        described.altair_ui(st, pc.rotation_chart(samples, means), sentence, means, width="stretch")
         st.caption(f"With {names[0]}: a dot per thinned net, a line through their average.")
-        st.altair_chart(pc.entropy_chart(pc.entropy_frame(list(zip(names, turned))), names), width="stretch")
+        entropy = pc.entropy_frame(list(zip(names, turned)))
+        sentence = describe.series_sentence("Predictive entropy in nats as the digit turns",
+                                            entropy.assign(line=entropy.net + ", " + entropy.way), "angle", "entropy",
+                                            "line", y_fmt=".2f")
+        described.altair_ui(st, pc.entropy_chart(entropy, names), sentence, entropy, width="stretch")
     with unsure:
         least = [e for e in images[0] if e["role"] == "ambiguous"]
         pictures.show_pngs(st, services.job_key(job, "least"), lambda: [pc.picture(e) for e in least],
@@ -172,8 +183,13 @@ def inside_ui(named, jobs):
                     "so their weights never receive a gradient.")
     for (name, events), job in zip(named, jobs):
         st.caption(f"First-layer units 0..{UNITS_SHOWN - 1}, {name}")
-        pictures.show_pngs(st, services.job_key(job, "weights", raw), lambda: pc.weight_pictures(events, raw), width=56)
-    st.altair_chart(pc.activation_chart(pc.activation_frame(named), [name for name, _ in named]))
+        pictures.show_pngs(st, services.job_key(job, "weights", raw), lambda: pc.weight_pictures(events, raw), width=56,
+                           alt="a first-layer unit's weights as a 28 x 28 picture")
+    activations, nets = pc.activation_frame(named), [name for name, _ in named]
+    for col, (layer, rows) in zip(st.columns(2), activations.groupby("layer", sort=True)):
+        sentence = describe.series_sentence(f"{layer.capitalize()}: share of all activations per activation value",
+                                            rows, "activation", "fraction", "net", x_fmt=".1f", y_fmt=".1%")
+        described.altair_ui(col, pc.activation_chart(rows, nets, layer.capitalize()), sentence, rows, width="stretch")
     st.markdown(pc.activation_sentence(named))
 
 
@@ -192,7 +208,8 @@ def work_ui():
 
 OWN_DIGIT = """
 Draw a digit (with the mouse, a finger or a pen) and both nets read it: the full net once, and 100 thinned nets
-each with its own dropout mask. Your drawing is turned into MNIST's format the way the dataset was made (its
+each with its own dropout mask. With a keyboard: Tab to the pad, move the pen with the arrow keys, press Space to
+put it down and again to lift it, Enter to send, Delete to clear. Your drawing is turned into MNIST's format the way the dataset was made (its
 outline scaled to fit 20 x 20 pixels, centred by its centre of mass in 28 x 28). Try a sloppy 7, a 1 with a flag,
 or a scribble that is no digit at all, and compare with the test image chosen above.
 """
@@ -231,6 +248,7 @@ def drawing_ui(names, jobs):
         said.info("Draw a digit first: the nets read it once you lift the pen.", icon=":material/draw:")
         return
     seen.image(np.array(pixels, dtype=np.uint8).reshape(28, 28), caption="what the nets see (28 x 28)", width=112,
+               alt="your drawing as the nets see it, 28 x 28 pixels",
                clamp=True, output_format="PNG")
     digit = jobs[0].config.digit
     answers = drawing_answers(tuple(j.config.train for j in jobs), pixels, digit)
@@ -239,7 +257,11 @@ def drawing_ui(names, jobs):
                      icon=":material/warning:")
         return
     images = [("drawn", "your digit"), ("test", f"test image {digit}")]
-    said.altair_chart(pc.drawn_chart(pc.drawn_frame(names, answers, images), names), width="stretch")
+    votes = pc.drawn_frame(names, answers, images)
+    for col, (key, title) in zip(said.columns(2), images):
+        sentence = f"{title.capitalize()}: " + " ".join(pc.doubt_sentence(n, a[key]) for n, a in zip(names, answers))
+        rows = votes[votes.image == title]
+        described.altair_ui(col, pc.drawn_chart(rows, names, title.capitalize()), sentence, rows, width="stretch")
     said.markdown("\n".join(f"- **{title.capitalize()}.** " + " ".join(pc.doubt_sentence(n, a[key])
                                                                         for n, a in zip(names, answers))
                             for key, title in images))

@@ -7,9 +7,9 @@ from core.config import INPUT_KINDS, INPUT_LABELS, PARAMS, from_values
 from core.lessons import memorize, questions
 from core.nn.data import noisy_labels
 from core.status import Status
-from core.views import status
+from core.views import describe, status
 from core.views.charts import browser_spec, sweep_chart
-from app_pages import links, live, page, services
+from app_pages import described, links, live, page, services
 
 DEFAULTS = {"label_noise": 1.0, "drop_prob": 0.5, "train_size": 1000, "epochs": 300, "seed": 1, "inputs": "pixels"}
 INTRO = """
@@ -141,7 +141,12 @@ def sweep_ui(jobs):
         live.runs_ui([(memorize.run_name(j.config), j, False) for j in jobs], each=True, summary="Sweep")
     df = memorize.sweep_frame([memorize.summary(j.config, j.events) for j in jobs if j.status == Status.FINISHED])
     if len(df):
-        st.altair_chart(sweep_chart(df), key="sweep_chart")
+        sentence = " ".join([
+            describe.series_sentence("Epochs to 99% train accuracy against the fraction of labels replaced", df,
+                                     "label_noise", "epochs_to_fit", "dropout", x_fmt=".0%", y_fmt=".0f"),
+            describe.series_sentence("Final test accuracy", df, "label_noise", "test_acc", "dropout", x_fmt=".0%",
+                                     y_fmt=".1%")])
+        described.altair_ui(st, sweep_chart(df), sentence, key="sweep_chart")  # its table follows
         st.dataframe(memorize.sweep_table(df), hide_index=True, height="content")
 
 

@@ -1,4 +1,7 @@
 """The app's pages, once: the router builds its navigation from them and the home page its cards."""
+import pathlib
+
+STYLE = pathlib.Path(__file__).with_name("a11y.css")  # CSS for the whole app (phones, focus, formulas)
 HOME = ("app_pages/home.py", "Start here", ":material/school:")  # (script, title, icon)
 PAGES = [  # (script, title, icon, URL path)
     ("app_pages/dropout.py", "1. Dropout playground", ":material/grid_on:", "dropout"),

@@ -39,7 +39,7 @@ def test_a_session_run_and_its_twin_are_sampled_live(page, app_url):
     expect(page.get_by_text(re.compile(r"One thinned net per image scores \d+\.\d%"))).to_have_count(1, timeout=15_000)
     expect(page.get_by_text(re.compile(r"Hidden layer 1: \d+% of activations are zero with dropout 0\.5"))).to_have_count(
         1, timeout=15_000)
-    expect(page.locator("[data-testid='stVegaLiteChart']")).to_have_count(5)  # two of them in a tab not shown yet
+    expect(page.locator("[data-testid='stVegaLiteChart']")).to_have_count(6)  # two in a tab not shown yet; two layers
     pad = page.locator(".pad canvas")
     expect(page.get_by_text("Draw a digit first")).to_be_visible()
     draw(page, pad, [[(60, 60), (220, 60)], [(220, 60), (120, 240)]])  # a 7, as two strokes
@@ -48,7 +48,7 @@ def test_a_session_run_and_its_twin_are_sampled_live(page, app_url):
     expect(answer).to_be_visible(timeout=30_000)
     expect(answer).to_contain_text(re.compile(r"predictive entropy \d\.\d\d nats"))
     expect(page.get_by_text("what the nets see (28 x 28)")).to_be_visible()
-    expect(page.locator("[data-testid='stVegaLiteChart']")).to_have_count(6)  # + the votes for both images
+    expect(page.locator("[data-testid='stVegaLiteChart']")).to_have_count(8)  # + the votes for each of both images
     page.get_by_role("button", name="Clear").click()
     expect(page.get_by_text("Draw a digit first")).to_be_visible(timeout=15_000)
     page.get_by_role("tab", name="The digit turned").click()

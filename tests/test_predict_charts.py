@@ -117,7 +117,8 @@ def test_charts_build_valid_specs():
     rotated = [image("rotated", 2, [ONE_HOT[1]] * 2, ONE_HOT[1], angle=a) for a in (0, 90)]
     spec(pc.rotation_chart(*pc.rotation_frames(rotated, [1])))
     spec(pc.entropy_chart(pc.entropy_frame([("dropout 0.5", rotated)]), ["dropout 0.5", "no dropout"]))
-    assert '"facet"' in spec(pc.activation_chart(pc.activation_frame([("dropout 0.5", NET)]), ["dropout 0.5"]))
+    layer = spec(pc.activation_chart(pc.activation_frame([("dropout 0.5", NET)]), ["dropout 0.5"], "Hidden layer 1"))
+    assert '"facet"' not in layer and "strokeDash" in layer and "Hidden layer 1" in layer  # one chart per layer
 
 
 def test_what_the_pages_import_loads_neither_streamlit_nor_mxnet():

@@ -13,11 +13,13 @@ import altair as alt
 import pandas as pd
 
 from core.views.charts import LIVE, spec_without_data
+from core.views.palette import BLUE, SHAPES, VERMILLION
 from core.classboard.experiment import NO_DROPOUT, WITH_DROPOUT
 from core.config import TrainConfig
 PERCENT = ".3~%"  # 0.955 -> 95.5%, 0.9 -> 90%
 HEIGHT = 300
-SERIES_COLORS = {"": "#2b7bba", NO_DROPOUT: "#e6550d", WITH_DROPOUT: "#2b7bba"}
+SERIES_COLORS = {"": BLUE, NO_DROPOUT: VERMILLION, WITH_DROPOUT: BLUE}
+SERIES_SHAPES = {"": "circle", NO_DROPOUT: SHAPES[1], WITH_DROPOUT: "circle"}  # not colour alone
 # Where the paper found dropout's effect flat (fig. 9) or absent (fig. 10), shaded on the board.
 PAPER_BANDS = {"drop_prob": (0.2, 0.6, "paper: flat"), "train_size": (100, 500, "paper: no gain")}
 _LESSON = TrainConfig()  # the lesson's own run, marked on the board
@@ -38,6 +40,13 @@ def _color(vary):
     series = [""] if vary == "drop_prob" else [NO_DROPOUT, WITH_DROPOUT]
     legend = None if vary == "drop_prob" else alt.Legend(orient="bottom", title=None)
     return alt.Color("series:N", scale=alt.Scale(domain=series, range=[SERIES_COLORS[s] for s in series]),
+                     legend=legend)
+
+
+def _shape(vary):
+    series = [""] if vary == "drop_prob" else [NO_DROPOUT, WITH_DROPOUT]
+    legend = None if vary == "drop_prob" else alt.Legend(orient="bottom", title=None)
+    return alt.Shape("series:N", scale=alt.Scale(domain=series, range=[SERIES_SHAPES[s] for s in series]),
                      legend=legend)
 
 
@@ -75,9 +84,10 @@ def sweep_chart(vary, lo, hi, field="test_acc", title="final test accuracy"):
               scale=alt.Scale(zero=field == "gap"))
     tooltip = [alt.Tooltip("student:N"), alt.Tooltip("value:Q", title="value"), alt.Tooltip("series:N"),
                alt.Tooltip("seed:Q"), alt.Tooltip(f"{field}:Q", format=".2%")]
-    dots = alt.Chart().mark_circle(size=70, opacity=0.55).encode(x=x, y=y, color=color, tooltip=tooltip)
+    dots = alt.Chart().mark_point(size=70, opacity=0.55, filled=True).encode(x=x, y=y, color=color,
+                                                                          shape=_shape(vary), tooltip=tooltip)
     mean = alt.Chart().mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=50, filled=True)).encode(
-        x=x, y=alt.Y(f"mean({field}):Q", title=title), color=color,
+        x=x, y=alt.Y(f"mean({field}):Q", title=title), color=color, shape=_shape(vary),
         tooltip=[alt.Tooltip("value:Q"), alt.Tooltip(f"mean({field}):Q", format=".2%", title="mean"),
                  alt.Tooltip(f"count({field}):Q", title="runs")])
     spread = alt.Chart().mark_errorbar(extent="stdev", thickness=2).encode(x=x, y=alt.Y(f"{field}:Q", title=title),
@@ -122,15 +132,17 @@ def versus_chart(vary, lo, hi):
     Rows: run, value, series, kind ('guessed' | 'measured'), acc (core.classboard.results.versus_frame).
     """
     x = _x(vary, lo, hi)
-    kind = alt.Color("kind:N", scale=alt.Scale(domain=["guessed", "measured"], range=["#e6550d", "#2b7bba"]),
+    kind = alt.Color("kind:N", scale=alt.Scale(domain=["guessed", "measured"], range=[VERMILLION, BLUE]),
                      legend=alt.Legend(orient="bottom", title=None))
+    shape = alt.Shape("kind:N", scale=alt.Scale(domain=["guessed", "measured"], range=["triangle-up", "circle"]),
+                      legend=alt.Legend(orient="bottom", title=None))  # guessed and measured: not colour alone
     y = alt.Y("acc:Q", title="test accuracy", axis=alt.Axis(format=PERCENT), scale=alt.Scale(zero=False))
     detail = {} if vary == "drop_prob" else {"strokeDash": alt.StrokeDash("series:N", legend=alt.Legend(
         orient="bottom", title=None))}
-    dots = alt.Chart().mark_circle(size=40, opacity=0.35).encode(x=x, y=y, color=kind, tooltip=[
+    dots = alt.Chart().mark_point(size=40, opacity=0.35, filled=True).encode(x=x, y=y, color=kind, shape=shape, tooltip=[
         alt.Tooltip("value:Q"), alt.Tooltip("kind:N"), alt.Tooltip("acc:Q", format=".1%")])
     mean = alt.Chart().mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=60, filled=True)).encode(
-        x=x, y=alt.Y("mean(acc):Q", title="test accuracy"), color=kind, **detail,
+        x=x, y=alt.Y("mean(acc):Q", title="test accuracy"), color=kind, shape=shape, **detail,
         tooltip=[alt.Tooltip("value:Q"), alt.Tooltip("kind:N"), alt.Tooltip("mean(acc):Q", format=".1%", title="mean"),
                  alt.Tooltip("count(acc):Q", title="runs")])
     return alt.layer(dots, mean).properties(height=HEIGHT, usermeta=LIVE).configure_mark(aria=False)

@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from core.views.palette import BLUE, DASHES, OKABE_ITO, SHAPES, VERMILLION
+
 LIVE = {"embedOptions": {"renderer": "canvas"}}
-KEPT, DROPPED = "#2b7bba", "#d9d9d9"
-RUN_COLORS = "tableau10"  # clearly different colours for runs compared side by side
+KEPT, DROPPED = "#2b7bba", "#d9d9d9"  # also told apart by the 1 or 0 written in each cell
+RUN_COLORS = list(OKABE_ITO)  # runs compared side by side: distinct colours, and dashes or shapes too
 
 
 # The dropout page's charts are Vega-Lite specs written as dicts, their rows as Arrow tables in named datasets
@@ -90,19 +92,22 @@ def convergence_chart(df):
 def network_chart(nodes, edges):
     """A small net drawn as circles and lines; nodes: x, y, state, layer, unit; edges: x, y, x2, y2, active."""
     states = ["input", "kept", "dropped", "output"]
-    colors = ["#888888", KEPT, DROPPED, "#e6550d"]
+    colors = ["#888888", BLUE, DROPPED, VERMILLION]
+    shapes = ["square", "circle", "cross", "diamond"]  # a dropped unit is a cross, not only a paler dot
     lines = pa.Table.from_pandas(edges, preserve_index=False).append_column(
         "opacity", pa.array(np.where(edges.active.to_numpy(), 0.6, 0.06)))
     dots = pa.Table.from_pandas(nodes, preserve_index=False)
     return {"datasets": {"edges": lines, "nodes": dots}, "height": 260, "view": {"stroke": None}, "layer": [
-        {"data": {"name": "edges"}, "mark": {"type": "rule", "color": "#555555"},
+        {"data": {"name": "edges"}, "mark": {"type": "rule", "color": "#555555", "aria": False},  # units speak, not lines
          "encoding": {"x": {"field": "x", "type": "quantitative", "axis": None}, "x2": {"field": "x2"},
                       "y": {"field": "y", "type": "quantitative", "axis": None}, "y2": {"field": "y2"},
                       "opacity": {"field": "opacity", "type": "quantitative", "scale": None}}},
-        {"data": {"name": "nodes"}, "mark": {"type": "circle", "size": 420, "stroke": "black", "strokeWidth": 1, "opacity": 1},
+        {"data": {"name": "nodes"}, "mark": {"type": "point", "filled": True, "size": 420, "stroke": "black", "strokeWidth": 1, "opacity": 1},
          "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"},
                       "color": {"field": "state", "type": "nominal", "legend": {"orient": "bottom", "title": None},
                                 "scale": {"domain": states, "range": colors}},
+                      "shape": {"field": "state", "type": "nominal", "legend": {"orient": "bottom", "title": None},
+                                "scale": {"domain": states, "range": shapes}},
                       "tooltip": [{"field": "layer", "type": "nominal"}, {"field": "unit", "type": "quantitative"},
                                   {"field": "state", "type": "nominal"}]}}]}
 
@@ -193,7 +198,9 @@ def loss_chart(df, max_epoch, title=None):
         x=alt.X("epoch:Q", scale=alt.Scale(domain=[0, max_epoch]), title="epoch"),
         y=alt.Y("moving_loss:Q", title="moving loss", scale=alt.Scale(zero=True)),
         color=alt.Color("run:N", title="run (click to highlight)", legend=alt.Legend(orient="bottom", columns=1),
-                        scale=alt.Scale(scheme=RUN_COLORS)),
+                        scale=alt.Scale(range=RUN_COLORS)),
+        strokeDash=alt.StrokeDash("run:N", title="run (click to highlight)", scale=alt.Scale(range=list(DASHES)),
+                                  legend=alt.Legend(orient="bottom", columns=1)),  # one legend with the colour
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
         tooltip=["run:N", alt.Tooltip("epoch:Q", format=".2f"), alt.Tooltip("moving_loss:Q", format=".4f")],
     ).add_params(pick).properties(height=320, usermeta=LIVE, **_titled(title)).configure_mark(aria=False)
@@ -211,8 +218,11 @@ def accuracy_chart(df, max_epoch, chance=None, y_title="accuracy", runs=None, ti
         x=alt.X("epoch:Q", scale=alt.Scale(domain=[0, max_epoch]), title="epoch"),
         y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1]), title=y_title, axis=alt.Axis(format="%")),
         color=alt.Color("run:N", title="run (click to highlight)", legend=alt.Legend(orient="bottom", columns=1),
-                        scale=alt.Scale(domain=list(runs), scheme=RUN_COLORS) if runs else
-                        alt.Scale(scheme=RUN_COLORS)),
+                        scale=alt.Scale(domain=list(runs), range=RUN_COLORS) if runs else
+                        alt.Scale(range=RUN_COLORS)),
+        shape=alt.Shape("run:N", title="run (click to highlight)", legend=alt.Legend(orient="bottom", columns=1),
+                        scale=alt.Scale(domain=list(runs), range=list(SHAPES)) if runs else
+                        alt.Scale(range=list(SHAPES))),  # the dots of each run: a shape of its own
         strokeDash=alt.StrokeDash("split:N", title="measured on", scale=alt.Scale(domain=["train", "test"]),
                                   legend=alt.Legend(orient="bottom")),
         opacity=alt.condition(pick, alt.value(1.0), alt.value(0.12)),
@@ -233,7 +243,12 @@ def sweep_chart(df):
     """
     base = alt.Chart(df).encode(x=alt.X("label_noise:Q", title="fraction of labels replaced",
                                         scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-                                color=alt.Color("dropout:N", legend=alt.Legend(orient="bottom")))
+                                color=alt.Color("dropout:N", legend=alt.Legend(orient="bottom"),
+                                                scale=alt.Scale(range=RUN_COLORS)),
+                                shape=alt.Shape("dropout:N", legend=alt.Legend(orient="bottom"),
+                                                scale=alt.Scale(range=list(SHAPES))),
+                                strokeDash=alt.StrokeDash("dropout:N", legend=alt.Legend(orient="bottom"),
+                                                          scale=alt.Scale(range=list(DASHES))))
     fit = base.mark_line(point=True).encode(y=alt.Y("epochs_to_fit:Q", title="epochs to 99% train accuracy",
                                                     scale=alt.Scale(zero=True), axis=alt.Axis(format="d")),
                                             tooltip=["label_noise:Q", "dropout:N", "epochs_to_fit:Q"])

@@ -1,6 +1,7 @@
 """What the live route answers about a job: its new chart rows since an event count, and where it stands.
 
     progress(job, since=0)  ->  {"status", "ended", "next", "more", "progress", "text", "loss", "accuracy"}
+                                (+ "words" once ended: each chart's sentence about the run, core.views.describe)
 
 Plain data for JSON: `loss` rows are [epoch (fractional), moving loss], `accuracy` rows [epoch (from 1),
 train accuracy, test accuracy]. A client asks again with since=next and appends what comes back; `ended`
@@ -10,7 +11,7 @@ is true once the job has ended and the client has every row. An answer holds at 
 import math
 
 from core.status import Status
-from core.views import status
+from core.views import describe, status
 
 MAX_EVENTS = 2000  # events per answer; a training run has about 1,000 loss points in all
 MAX_SINCE = 10**7  # larger than any event count: refused as malformed
@@ -34,9 +35,12 @@ def progress(job, since=0):
     accuracy = [[e["epoch"] + 1, _number(e["train_acc"]), _number(e["test_acc"])] for e in new
                 if e["kind"] == "epoch"]
     after = start + len(new)
-    return {"status": job.status, "ended": ended and after == total, "next": after, "more": after < total,
-            "progress": _number(1.0 if job.status == Status.FINISHED else job.progress, 4),
-            "text": status.line(job), "loss": loss, "accuracy": accuracy}
+    answer = {"status": job.status, "ended": ended and after == total, "next": after, "more": after < total,
+              "progress": _number(1.0 if job.status == Status.FINISHED else job.progress, 4),
+              "text": status.line(job), "loss": loss, "accuracy": accuracy}
+    if answer["ended"]:  # once: the charts' accessible names then state the run's final numbers
+        answer["words"] = describe.ended_words(events)
+    return answer
 
 
 def parse_since(raw):

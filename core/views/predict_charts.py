@@ -7,9 +7,10 @@ import numpy as np
 import pandas as pd
 
 from core.config import SAMPLES
+from core.views.palette import BLUE, DASHES, OKABE_ITO, SHAPES, VERMILLION
 from core.lessons.measures import entropy
 
-NET_COLORS = ("#2b7bba", "#e6550d")  # the net with dropout, its twin without
+NET_COLORS = (BLUE, VERMILLION)  # the net with dropout, its twin without (Okabe-Ito)
 PERCENT = alt.Axis(format="%")
 
 
@@ -123,8 +124,10 @@ def averaging_chart(draws, full):
     line = alt.Chart(draws).mark_line(color=NET_COLORS[0]).encode(x=x, y="mean(accuracy):Q")
     color = alt.Color("net:N", scale=alt.Scale(range=list(NET_COLORS)), legend=alt.Legend(orient="bottom"),
                       title="full net (every unit kept)")
-    rules = alt.Chart(full).mark_rule(strokeDash=[6, 4], strokeWidth=2).encode(
-        y="accuracy:Q", color=color, tooltip=["net:N", alt.Tooltip("accuracy:Q", format=".2%")])
+    dash = alt.StrokeDash("net:N", scale=alt.Scale(range=list(DASHES[1:])), legend=alt.Legend(orient="bottom"),
+                          title="full net (every unit kept)")  # the nets' rules: a dash pattern each
+    rules = alt.Chart(full).mark_rule(strokeWidth=2).encode(
+        y="accuracy:Q", color=color, strokeDash=dash, tooltip=["net:N", alt.Tooltip("accuracy:Q", format=".2%")])
     return (rules + line + dots).properties(height=300)
 
 
@@ -179,10 +182,14 @@ def rotation_chart(samples, means):
     """Softmax outputs of the followed classes against the angle: a dot per thinned net, a line through their mean."""
     x = alt.X("angle:Q", title="turned by (degrees, anticlockwise)", axis=alt.Axis(values=sorted(set(means.angle))))
     y = alt.Y("probability:Q", title="softmax output", scale=alt.Scale(domain=[0, 1]))
-    color = alt.Color("class:N", title="class", legend=alt.Legend(orient="bottom"), scale=alt.Scale(scheme="set1"))
+    color = alt.Color("class:N", title="class", legend=alt.Legend(orient="bottom"),
+                      scale=alt.Scale(range=list(OKABE_ITO)))
+    shape = alt.Shape("class:N", title="class", legend=alt.Legend(orient="bottom"), scale=alt.Scale(range=list(SHAPES)))
+    dash = alt.StrokeDash("class:N", title="class", legend=alt.Legend(orient="bottom"),
+                          scale=alt.Scale(range=list(DASHES)))
     dots = alt.Chart(samples).mark_circle(size=14, opacity=0.18).encode(x=x, y=y, color=color)
     lines = alt.Chart(means).mark_line(point=True, strokeWidth=2.5).encode(
-        x=x, y=y, color=color, tooltip=["angle:Q", "class:N", alt.Tooltip("probability:Q", format=".3f")])
+        x=x, y=y, color=color, shape=shape, strokeDash=dash, tooltip=["angle:Q", "class:N", alt.Tooltip("probability:Q", format=".3f")])
     return (dots + lines).properties(height=280)
 
 
@@ -199,7 +206,9 @@ def entropy_chart(df, nets):
     lines = alt.Chart(df).mark_line(point=True).encode(
         x=x, y=alt.Y("entropy:Q", title="entropy (nats)", scale=alt.Scale(domain=[0, 2.35])),
         color=alt.Color("net:N", scale=alt.Scale(domain=list(nets), range=list(NET_COLORS)),
-                        legend=alt.Legend(orient="bottom", title=None, symbolType="stroke")),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        shape=alt.Shape("net:N", scale=alt.Scale(domain=list(nets), range=list(SHAPES)),
+                        legend=alt.Legend(orient="bottom", title=None)),  # the nets: a colour and a shape each
         strokeDash=alt.StrokeDash("way:N", scale=alt.Scale(domain=["average of T", "full net"]),
                                   legend=alt.Legend(orient="bottom", title=None, symbolType="stroke")),
         tooltip=["angle:Q", "net:N", "way:N", alt.Tooltip("entropy:Q", format=".3f")])
@@ -234,16 +243,19 @@ def activation_frame(named_events):
     return pd.DataFrame(rows)
 
 
-def activation_chart(df, nets):
-    """Histogram of the positive activations (as a fraction of all, zeros left out), per layer, nets overlaid."""
+def activation_chart(df, nets, title=None):
+    """Histogram of the positive activations (as a fraction of all, zeros left out) of one layer, nets overlaid.
+    One chart per layer, side by side in the page's columns (stacked on a phone: a facet would not fit)."""
     return alt.Chart(df).mark_line(interpolate="step-after", strokeWidth=2).encode(
         x=alt.X("activation:Q", title="activation (after ReLU; exact zeros not drawn)"),
         y=alt.Y("fraction:Q", title="fraction of all activations", axis=PERCENT),
         color=alt.Color("net:N", scale=alt.Scale(domain=list(nets), range=list(NET_COLORS)),
                         legend=alt.Legend(orient="bottom", title=None)),
+        strokeDash=alt.StrokeDash("net:N", scale=alt.Scale(domain=list(nets), range=list(DASHES)),
+                                  legend=alt.Legend(orient="bottom", title=None)),  # one legend with the colour
         tooltip=["net:N", "layer:N", alt.Tooltip("activation:Q", format=".1f"),
                  alt.Tooltip("fraction:Q", format=".2%")],
-    ).properties(width=330, height=220).facet(column=alt.Column("layer:N", title=None))
+    ).properties(height=220, **({"title": title} if title else {}))
 
 
 # ---- a drawn digit -------------------------------------------------------------------------------------------
@@ -262,9 +274,9 @@ def drawn_frame(names, answers, images):
     return pd.DataFrame(rows, columns=["image", "net", "class", "votes", "share", "full"])
 
 
-def drawn_chart(df, nets):
-    """Per image, class and net: the share of thinned nets voting for the class (bars), the full net's probability
-    (diamonds), on one 0..1 scale."""
+def drawn_chart(df, nets, title=None):
+    """For one image, per class and net: the share of thinned nets voting for the class (bars), the full net's
+    probability (diamonds), on one 0..1 scale. One chart per image (side by side, stacked on a phone)."""
     x = alt.X("class:O", title="class", axis=alt.Axis(labelAngle=0))
     color = alt.Color("net:N", scale=alt.Scale(domain=list(nets), range=list(NET_COLORS)),
                       legend=alt.Legend(orient="bottom", title=None))
@@ -277,8 +289,7 @@ def drawn_chart(df, nets):
                  alt.Tooltip("full:Q", title="full net's probability", format=".1%")])
     full = alt.Chart().mark_point(shape="diamond", filled=True, size=60, color="black").encode(
         x=x, xOffset=offset, y="full:Q")
-    return alt.layer(bars, full, data=df).properties(height=220).facet(
-        column=alt.Column("image:N", title=None, sort=None))
+    return alt.layer(bars, full, data=df).properties(height=220, **({"title": title} if title else {}))
 
 
 def doubt_sentence(name, answer):
