@@ -127,7 +127,7 @@ def teacher_link_once_ui(code, where):
 
 def create_ui():
     """The form that starts a class experiment; on success the page switches to its board."""
-    st.subheader("Start a class experiment")
+    st.header("Start a class experiment")
     if services.secret("classboard", "teacher_key") and not st.session_state.get("classboard_teacher"):
         st.info("This server has a teacher key: sign in with it (Teacher sign-in, in the sidebar) to start a class.",
                 icon=":material/key:")
