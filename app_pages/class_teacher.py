@@ -119,7 +119,7 @@ def teacher_link_once_ui(code, where):
     with where.expander("Your teacher link: open this on your own screen, not on the projector", icon=":material/key:"):
         st.markdown("Secret: whoever opens it manages this class. It is shown this once, so copy it now; open it "
                     "again after a reload or on another device.")
-        st.code(f"{_base()}/class?class={code}&teacher={made[1]}", language=None)
+        st.code(f"{_base()}/class?class={code}&teacher={made[1]}", language=None, wrap_lines=True)
         if st.button("I have saved it: hide it for good", key="forget_teacher_link"):
             st.session_state.pop("classboard_new_link", None)
             st.rerun()

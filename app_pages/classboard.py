@@ -13,7 +13,7 @@ def header_ui(code, info):
     left.markdown(f"## Class {code}" + ("  (closed)" if info.closed else ""))
     left.markdown(info.setup.describe())
     left.markdown("Students open this link (or scan the code), press **Train**, and their run lands here:")
-    left.code(link, language=None)
+    left.code(link, language=None, wrap_lines=True)  # never a sideways-scrolling box on a phone
     class_teacher.teacher_link_once_ui(code, left)  # beside the students' QR code, in the creating session only
     if link.startswith("http"):  # a QR code of a relative link would help nobody
         right.image(class_teacher.qr_png(link), caption=f"Join class {code}", width=230, output_format="PNG",

@@ -51,6 +51,8 @@ def test_the_teacher_link_opened_in_another_browser_manages_the_class_and_a_stud
     page.get_by_role("textbox", name=re.compile("^Class code")).fill("PWTCH7")
     page.get_by_role("button", name=re.compile("Start the class")).click()
     expect(page.get_by_text("Your teacher link")).to_be_visible(timeout=30_000)
+    page.get_by_text("Your teacher link").click()  # folded away, so it is not on the projected board
+    expect(page.locator("code").filter(has_text="&teacher=").first).to_be_visible(timeout=10_000)
     link = page.locator("code").filter(has_text="&teacher=").first.inner_text().strip()
     assert link.startswith(f"{app_url}/class?class=PWTCH7&teacher=")
     creator.close()

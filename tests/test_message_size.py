@@ -5,6 +5,7 @@ megabytes. Checked against the real server (uvicorn), through its own websocket.
 """
 import asyncio
 import base64
+import concurrent.futures
 import tomllib
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -29,8 +30,15 @@ def rerun(url, payload=""):
     return msg.SerializeToString()
 
 
-async def send(url, data, timeout=20):
-    """Send one message; True if the server answered it, False if it closed the connection instead."""
+def send(url, data, timeout=20):
+    """Send one message; True if the server answered it, False if it closed the connection instead.
+
+    On a thread of its own: the browser tests' Playwright keeps an event loop running on this one."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _send(url, data, timeout)).result(timeout * 3)
+
+
+async def _send(url, data, timeout):
     async with connect(url.replace("http", "ws") + "/_stcore/stream", max_size=None, open_timeout=timeout) as ws:
         await ws.send(data)
         try:
@@ -44,5 +52,5 @@ def test_the_server_refuses_messages_far_beyond_what_the_app_receives(app_url):
     limit = limit_bytes()
     drawing = base64.b64encode(bytes(PAD_DRAWING)).decode()  # an upper bound of the pad's payload
     assert len(drawing) * 10 < limit <= 2_000_000  # room for the drawing, nothing like the default 200 MB
-    assert asyncio.run(send(app_url, rerun(app_url, "d=" + drawing)))
-    assert not asyncio.run(send(app_url, rerun(app_url, "x" * (limit + 1000))))
+    assert send(app_url, rerun(app_url, "d=" + drawing))
+    assert not send(app_url, rerun(app_url, "x" * (limit + 1000)))

@@ -64,8 +64,8 @@ def test_a_finished_mnist_run_and_its_twin_answer_for_a_chosen_digit():
     assert state["digit"] == 5 and len(state["base"]) == 2 and len(state["digit_jobs"]) == 2
     captions = [c for img in at.image for c in img.captions]
     assert "test image 5, a 1" in captions and "90°" in captions and sum(c.startswith("#") for c in captions) == 8
-    # the least sure images' table, and under each of the five charts its numbers
-    assert len(at.get("vega_lite_chart")) == 5 and len(at.dataframe) == 1 + 5
+    # the least sure images' table, and under each of the six charts its numbers
+    assert len(at.get("vega_lite_chart")) == 6 and len(at.dataframe) == 1 + 6
     assert apptest.largest_element_bytes(at) < limit_bytes() / 4  # the app's heaviest page, in messages
     change = [img.value for img in at.image][-2:]  # the two rows of first-layer units
     at.toggle(key="raw_weights").set_value(True).run()
