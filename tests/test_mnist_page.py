@@ -59,7 +59,7 @@ def test_a_short_run_finishes_and_a_twin_is_compared():
 
 
 def test_a_third_train_stops_the_oldest_run_and_says_so_once():
-    at = open_page(epochs=50, train_size=20000, lr=0.01, seed=106)
+    at = open_page(epochs=30, train_size=20000, lr=0.01, seed=106)
     for seed in (106, 107, 108):  # three distinct runs, pressed while the first still trains
         at.number_input(key="seed").set_value(seed)
         at.button(key="train").click().run()

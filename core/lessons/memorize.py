@@ -19,7 +19,7 @@ CHANCE = 0.1  # ten classes
 EVAL_SIZE = 1000  # images per accuracy check
 EVAL_POINTS = 100  # accuracy checks per run at most: every epoch up to 100 epochs, every 3rd for 300
 SWEEP_NOISE = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-SWEEP_BUDGET = 2 * cost.MAX_RUN_SECONDS  # most worker-seconds one sweep may cost, summed over its runs (core.cost)
+SWEEP_BUDGET = 3 * cost.MAX_RUN_SECONDS  # most worker-seconds one sweep may cost, summed over its runs (core.cost)
 
 
 def base_fields(values):
@@ -73,24 +73,23 @@ def sweep_configs(values):
     The dropout half is left out if the sweep would cost more than SWEEP_BUDGET, and the epochs cut
     if even the half without dropout would; the note says so.
     """
-    base = base_config({**values, "inputs": "pixels"})
-    drop_prob, runs = values.get("drop_prob", 0.5), len(SWEEP_NOISE)
+    values = {**values, "inputs": "pixels"}
+    drop_prob, runs, asked = values.get("drop_prob", 0.5), len(SWEEP_NOISE), base_fields(values)["epochs"]
     probs, note = (0.0, drop_prob), None
-    one = cost.seconds(base)
+    one = price(values)  # one run of the sweep, priced before it is built (it may be too dear as asked)
     if not drop_prob:
         probs = (0.0,)
     elif 2 * runs * one > SWEEP_BUDGET:
         probs = (0.0,)
         note = "The sweep runs without dropout"
-    epochs = base.epochs
+    epochs = asked
     if runs * one > SWEEP_BUDGET:
-        epochs = max(1, next((e for e in range(base.epochs, 0, -1)
-                              if runs * price({**values, "epochs": e}) <= SWEEP_BUDGET), 1))
-        note = f"The sweep runs without dropout and trains {epochs} epochs instead of {base.epochs}"
+        epochs = next((e for e in range(asked, 0, -1) if runs * price({**values, "epochs": e}) <= SWEEP_BUDGET), 1)
+        note = f"The sweep runs without dropout and trains {epochs} epochs instead of {asked}"
     if note:
         note += (f", to stay within {cost.describe(SWEEP_BUDGET)} of training for its runs together "
                  "(fewer training images leave room for more).")
-    return [replace(base_config({**values, "inputs": "pixels", "epochs": epochs}), label_noise=n).with_dropout(p)
+    return [replace(base_config({**values, "epochs": epochs}), label_noise=n).with_dropout(p)
             for p in probs for n in SWEEP_NOISE], note
 
 
