@@ -223,7 +223,7 @@ def new_class(db_url):
 def the_app(args):
     """(base URL, server pid or None, container or None): the app at --url, or a fresh one started for this run.
 
-    With --board new, the fresh app gets a class of its own in a temporary SQLite database (CLASSBOARD_URL).
+    A fresh app gets a temporary SQLite class board (CLASSBOARD_URL) and spool; with --board new, a class in it.
     With --container MB, the fresh app runs in a container of 1 core and MB megabytes (benchmarks/container.py).
     """
     if args.url:
@@ -231,11 +231,14 @@ def the_app(args):
         return
     with tempfile.TemporaryDirectory() as tmp, (Container(args.container) if args.container
                                                else contextlib.nullcontext()) as box:
+        # A board of its own, always: runs registered in an earlier benchmark's board would be taken over and
+        # queued again by this app (they once held both workers for the first 24 s of a class).
+        db_url = f"sqlite:///{tmp}/classboard.sqlite3"
+        os.environ["CLASSBOARD_URL"] = db_url  # read by the app process started below
+        os.environ["CLASSBOARD_SPOOL"] = f"{tmp}/spool.sqlite3"
         if args.board == "new":
-            db_url = f"sqlite:///{tmp}/classboard.sqlite3"
             args.board, why = new_class(db_url)
             args.board_note = why and f"skipped: could not create a class ({why})"
-            os.environ["CLASSBOARD_URL"] = db_url  # read by the app process started below
         with running_app(wrap=box.command if box else ()) as (started, proc):
             yield started, proc.pid, box
 
@@ -652,7 +655,7 @@ def main(argv=None):
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a plain kill still stops the app and the browser
     if args.mischief:
         from benchmarks import mischief
-        with the_app(args) as (url, _):
+        with the_app(args) as (url, *_):
             fig = mischief.compare(url, args)
         print(mischief.report(fig, args))
         if args.json:

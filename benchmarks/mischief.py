@@ -46,7 +46,9 @@ def figures(result):
     return {"start": spread([s["start_s"] for s in students]), "end": spread([s["end_s"] for s in students]),
             "failures": sum(s["failure"] is not None for s in students),
             "exceptions": sum(bool(s["exceptions"]) for s in students), "mischief": result.get("mischief"),
-            "gaps": result.get("gaps")}
+            "gaps": result.get("gaps"),
+            "students": [{"shared": i % 2 == 0, "start_s": s["start_s"], "end_s": s["end_s"]}
+                         for i, s in enumerate(students)]}
 
 
 def ratio(rough, calm):

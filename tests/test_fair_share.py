@@ -244,17 +244,19 @@ def test_the_cost_counts_steps_images_checks_and_hidden_sizes():
     assert cost.seconds(TrainConfig(batch_size=1, train_size=1000, epochs=5)) <= cost.MAX_RUN_SECONDS
 
 
-def test_a_new_session_joins_the_turns_at_the_back(table):
+def test_a_second_run_waits_behind_everyones_first_and_a_new_tab_behind_those_already_waiting(table):
     runner, backend = table
     blocker = runner.submit(run(1), viewer="teacher")
     until(lambda: blocker.status == "running")
-    first = runner.submit(run(900), viewer="ada")
-    finish_all(runner, backend, [blocker])  # ada's first run starts: ada was served just now
-    until(lambda: first.status == "running")
-    again = runner.submit(run(901), viewer="ada")  # ada asks again while her first run trains...
-    fresh = runner.submit(run(902), viewer="new-tab")  # ...and then a session that has never trained asks
-    started = [runner.get(i) for i in finish_all(runner, backend, [first, again, fresh])[2:]]
-    assert started == [again, fresh]  # a new tab does not jump ahead of those already taking turns
+    ada = runner.submit(run(900), viewer="ada")
+    bob = runner.submit(run(901), viewer="bob")
+    finish_all(runner, backend, [blocker])
+    until(lambda: ada.status == "running")  # ada pressed first: her run starts
+    again = runner.submit(run(902), viewer="ada")  # ada asks again while her first run trains...
+    fresh = runner.submit(run(903), viewer="new-tab")  # ...and then a session that has never trained asks
+    started = [runner.get(i) for i in finish_all(runner, backend, [ada, bob, again, fresh])[1:]]
+    # bob waited before the new tab came; the new tab's first run still goes before ada's second
+    assert started == [ada, bob, fresh, again]
 
 
 def test_a_full_queue_refuses_new_runs_with_one_sentence(table, monkeypatch):

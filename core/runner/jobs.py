@@ -14,9 +14,10 @@ Identical tasks share one job, so a class pressing Train with the defaults costs
 
 Fair share: the queue serves people in turn, not presses in order. Every job has owners (the sessions that asked
 for it, or SERVER for the server's own runs); the next job to start belongs to the owner with the fewest runs
-training now, then the one served least recently, students before the server, each owner's own requests in
-order. A session holds at most `max_open` unfinished requests (a press of Train: one run, or a page's set of runs);
-a further one releases its oldest, which stops unless someone else still wants it.
+training now, students before the server, then the one with the fewest runs started so far (a second run waits
+behind everyone's first), then the one served (or arrived) longest ago; each owner's own requests in order.
+A session holds at most `max_open` unfinished requests (a press of Train: one run, or a page's set of runs); a
+further one releases its oldest, which stops unless someone else still wants it.
 """
 import concurrent.futures
 import dataclasses
@@ -149,7 +150,7 @@ class Runner:
         self.max_open = max_open  # unfinished requests per session (None: no limit)
         self._requests = itertools.count(1)
         self._turns = itertools.count(1)
-        self._served = {}  # owner -> the turn at which its latest run started
+        self._served = {}  # owner -> (runs of its started here, the turn its latest started or it joined at)
         self._released = {}  # owner -> jobs its latest requests released, until the page asks (released())
         self._outbox = queue.Queue()
         self._lock = threading.RLock()
@@ -192,8 +193,8 @@ class Runner:
                 self._outbox.put(WAKE)  # a free worker takes it now, not at the loop's next look
             owner = owner or viewer
             if owner is not None and not job.finished and owner not in job.owners:
-                # A new owner joins the turns at the back (as if just served), not ahead of those already waiting.
-                self._served.setdefault(owner, next(self._turns))
+                # A new owner joins at the back of those with as many runs started (none), not ahead of them.
+                self._served.setdefault(owner, (0, next(self._turns)))
                 job.owners[owner] = request or next(self._requests)
                 self._make_room(owner, job.owners[owner])
             self._jobs.move_to_end(task)
@@ -453,9 +454,9 @@ class Runner:
             if w.job is None and w.alive() and w.ready:
                 job, owner = self._next(self._owners_running(), self._served)
                 self._queue.remove(job)
-                self._served[owner] = next(self._turns)
+                _serve(self._served, _owners(job), next(self._turns))
                 if len(self._served) > MAX_OWNERS:  # forget the owners served longest ago (then ranked as new)
-                    for old in sorted(self._served, key=self._served.get)[:MAX_OWNERS // 2]:
+                    for old in sorted(self._served, key=lambda o: self._served[o][1])[:MAX_OWNERS // 2]:
                         del self._served[old]
                 w.job, w.stop_requested, job.status, job.started = job, None, RUNNING, time.monotonic()
                 job.position, job.starts_at = 0, None
@@ -464,7 +465,8 @@ class Runner:
 
     def _next(self, running, served):
         """(job, owner) that the next free worker takes: among the owners with a queued job, the one with the fewest
-        runs training, then students before the server, then the one served longest ago; its oldest request."""
+        runs training, then students before the server, then the one with the fewest runs started here (a second
+        run waits behind everyone's first), then the one served (or arrived) longest ago; its oldest request."""
         def claim(job):
             return min((_claim(o, running, served, seq, job.id), o) for o, seq in _owners(job).items())
         job = min(self._queue, key=claim)
@@ -525,8 +527,14 @@ def _owners(job):
 
 def _claim(owner, running, served, seq, job_id):
     """How soon an owner's request is served (smaller first): its runs training now, students before the server,
-    the turn it was last served at, then the request's own order."""
-    return running[owner], owner == SERVER, served.get(owner, 0), seq, job_id
+    its runs started so far and the turn it was last served (or arrived) at, then the request's own order."""
+    return running[owner], owner == SERVER, served.get(owner, (0, 0)), seq, job_id
+
+
+def _serve(served, owners, turn):
+    """A run of these owners starts at this turn: each has one more run started, and was served last now."""
+    for owner in owners:
+        served[owner] = (served.get(owner, (0, 0))[0] + 1, turn)
 
 
 class _Turns:
@@ -542,7 +550,7 @@ class _Turns:
         for owner, line in self.lines.items():
             line.sort(key=lambda item: item[:2], reverse=True)  # the oldest at the end, to pop
             self._push(owner)
-        self.turn = max(served.values(), default=0)
+        self.turn = max((turn for _, turn in served.values()), default=0)
 
     def _push(self, owner):
         line = self.lines[owner]
@@ -560,7 +568,7 @@ class _Turns:
                 self._push(owner)
 
     def take(self):
-        """The job the next free worker takes; its owner is served, and its owners have one more run training."""
+        """The job the next free worker takes; its owners are served and have one more run training."""
         while True:
             key, owner = heapq.heappop(self.heap)
             line = self.lines[owner]
@@ -574,7 +582,7 @@ class _Turns:
             line.pop()
             self.taken.add(job_id)
             self.turn += 1
-            self.served[owner] = self.turn
+            _serve(self.served, _owners(job), self.turn)
             for other in _owners(job):
                 self.running[other] += 1
             for other in set(_owners(job)) | {owner}:
