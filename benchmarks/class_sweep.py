@@ -45,22 +45,22 @@ def main(argv=None):
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         url_db = f"sqlite:///{tmp}/board.sqlite3"
-        made = subprocess.run([sys.executable, "-m", "core.classboard", "--url", url_db, "new", "--code", "SWEEP",
+        made = subprocess.run([sys.executable, "-m", "core.classboard", "--url", url_db, "new", "--code", "SWEEPS",
                                "--no-predict", "--eval-every", str(args.eval_every)], cwd=ROOT, capture_output=True,
                               text=True, timeout=60, check=True)
-        print(made.stdout.splitlines()[-1])
+        print(made.stdout.splitlines()[-1])  # what the class varies (its teacher link, a line above, is not shown)
         board = Board(url_db)
         env = {"CLASSBOARD_URL": url_db, "CLASSBOARD_SPOOL": f"{tmp}/spool.sqlite3"}
         with running_app(env=env) as (url, _):
-            first = asyncio.run(press_train(url, "SWEEP", args.students, 2.0, now() + args.limit))
+            first = asyncio.run(press_train(url, "SWEEPS", args.students, 2.0, now() + args.limit))
             deadline, landed = time.monotonic() + args.limit, 0
             while time.monotonic() < deadline:
-                landed = len(board.runs("SWEEP"))
+                landed = len(board.runs("SWEEPS"))
                 if landed >= args.students:
                     break
                 time.sleep(0.5)
             took = now() - first
-        runs = board.runs("SWEEP")
+        runs = board.runs("SWEEPS")
     print(f"{len(runs)} of {args.students} runs on the board {took:.0f} s after the first Train "
           f"(eval every {args.eval_every} epochs)")
     by = {}
