@@ -125,7 +125,7 @@ def lesson_style(cfg):
 
 # ---- taking turns -----------------------------------------------------------------------------------------------
 
-THREADED = "ThreadedEnginePerDevice"  # MXNet's default engine, which core/nn/mx.py replaces by the NaiveEngine
+NAIVE = "NaiveEngine"  # MXNet's engine that runs each operation at once on the calling thread (core/nn/mx.py)
 
 
 def run(args):
@@ -155,7 +155,7 @@ def lesson_table(args, peer):
     epochs = ["--epochs", str(args.epochs)]
     commands = {"project (core.train)": ["-m", "core.train", *epochs, "--jsonl"]}
     if args.compare_engine:
-        commands["project, threaded engine"] = [{"MXNET_ENGINE_TYPE": THREADED}, "-m", "core.train", *epochs, "--jsonl"]
+        commands["project, NaiveEngine"] = [{"MXNET_ENGINE_TYPE": NAIVE}, "-m", "core.train", *epochs, "--jsonl"]
     if peer:
         commands[peer] = ["-m", "benchmarks.bench", "--peer", "pytorch", *epochs]
     if args.lesson_style:
@@ -178,8 +178,7 @@ def lesson_table(args, peer):
 def lesson3_table(args, peer):
     commands = {"project (core.train)": ["-m", "core.train", *LESSON3_FLAGS, "--jsonl"]}
     if args.compare_engine:
-        commands["project, threaded engine"] = [{"MXNET_ENGINE_TYPE": THREADED}, "-m", "core.train", *LESSON3_FLAGS,
-                                                "--jsonl"]
+        commands["project, NaiveEngine"] = [{"MXNET_ENGINE_TYPE": NAIVE}, "-m", "core.train", *LESSON3_FLAGS, "--jsonl"]
     if peer:
         commands[peer] = ["-m", "benchmarks.bench", "--peer", "pytorch", *LESSON3_FLAGS]
     results = take_turns(commands, args.runs)
@@ -211,7 +210,7 @@ def main(argv=None):
     parser.add_argument("--skip", choices=("lesson", "lesson3"), help="leave one of the two workloads out")
     parser.add_argument("--lesson-style", action="store_true", help="also time the lesson's own loop style")
     parser.add_argument("--compare-engine", action="store_true",
-                        help=f"also time the project on MXNet's default engine ({THREADED})")
+                        help=f"also time the project on MXNet's {NAIVE}")
     peer_parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     peer_parser.add_argument("--peer", choices=("pytorch", "lesson-style"))
     known, flags = peer_parser.parse_known_args(argv)

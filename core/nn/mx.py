@@ -10,11 +10,10 @@ import numpy as np
 # MXNet times ~200 elementwise kernels at import to decide whether OpenMP is worth it per kernel; off (its documented
 # switch, set before MXNet loads) the import is faster and this net's runs are too, with identical numbers.
 os.environ.setdefault("MXNET_USE_OPERATOR_TUNING", "0")
-# MXNet's dependency engine schedules every operation onto worker threads; this net's operations are small and
-# strictly one after another, so the NaiveEngine (each operation run at once on the calling thread) is faster, with
-# the same numbers to the last digit (benchmarks/bench.py measures both: --engine). Set before MXNet loads: here,
-# for the workers (local and Ray), the command lines and the runner's one MXNet thread alike.
-os.environ.setdefault("MXNET_ENGINE_TYPE", "NaiveEngine")
+# MXNet's engine stays its default (threaded): the NaiveEngine (every operation at once on the calling thread) gave
+# the same numbers but measured no faster here (2026-12-05, same hour: the lesson's epoch 3.64 s against 3.51 s from
+# the command line, two one-thread workers 10.1 s against 9.6-9.9 s, a class's sweep 371 s against 337 s).
+# python -m benchmarks.bench --compare-engine measures it again.
 
 if "bool" not in np.__dict__:
     np.bool = bool  # the builtin is exactly what the removed alias pointed to
