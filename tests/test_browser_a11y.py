@@ -58,7 +58,9 @@ def test_every_page_passes_axe_and_a_phone_never_scrolls_sideways(sized, app_url
 
 def test_a_keyboard_alone_trains_a_run_and_reads_its_result(page, app_url):
     page.goto(app_url + "/mnist")
-    idle(page)
+    expect(page.get_by_role("button", name=TRAIN)).to_be_visible(timeout=30_000)  # the form is drawn...
+    expect(page.get_by_role("spinbutton", name="Epochs")).to_be_visible(timeout=30_000)
+    idle(page)  # ...and the script has finished (before it starts, the app also reads as not running)
     typed = {"Epochs": "2", "Training images": "500", "Learning rate": "0.01"}
     for _ in range(60):  # Tab through the page until Train; type into the fields on the way
         page.keyboard.press("Tab")
