@@ -74,16 +74,18 @@ def label(job, jobs):
 
 
 def status_ui(job):
-    """How the current run ended (while it runs, the live chart shows its progress)."""
+    """How the current run ended (while it runs, the live chart shows its progress). One slot whatever it says, so
+    the live chart below keeps its place when a queued run starts (a chart that moves is mounted anew)."""
+    slot = st.empty()
     if job.status == Status.FINISHED:
         final = job.of_kind("epoch")[-1]
-        st.success(f"Finished in {job.elapsed:.1f} s: train accuracy {final['train_acc']:.2%}, "
-                   f"test accuracy {final['test_acc']:.2%}.", icon=":material/check_circle:")
+        slot.success(f"Finished in {job.elapsed:.1f} s: train accuracy {final['train_acc']:.2%}, "
+                     f"test accuracy {final['test_acc']:.2%}.", icon=":material/check_circle:")
     elif job.finished:
         hint = " Lower the learning rate and train again." if job.status == Status.DIVERGED else ""
-        st.warning(f"{job.message}{hint}", icon=":material/warning:")
+        slot.warning(f"{job.message}{hint}", icon=":material/warning:")
     elif job.status == Status.QUEUED:
-        st.caption("Identical setups share one run, so the defaults cost the class a single run.")
+        slot.caption("Identical setups share one run, so the defaults cost the class a single run.")
 
 
 def charts_ui(current, jobs):
