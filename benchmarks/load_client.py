@@ -559,41 +559,12 @@ def student_query(i, epochs, train_size, seed_base=None):
     return f"{query}&seed={seed_base if i % 2 == 0 else seed_base + 1 + i}"
 
 
-class Presser(Tab):
-    """A mischievous tab on /mnist: presses Train with one new seed after another, as fast as the server answers."""
+class Pest(Tab):
+    """A mischievous tab: presses buttons one after another, each as soon as the server has answered the last."""
 
-    def __init__(self, url, query, deadline, presses, seed_base):
-        super().__init__(url, "mnist", query, deadline)
-        self.presses, self.seed_base, self.pressed_at, self.answered = presses, seed_base, [], asyncio.Event()
-        self.failure = None
-
-    def on_fragment_run(self, run):
-        self.answered.set()
-
-    def on_full_run(self, run):
-        self.answered.set()
-
-    async def press_all(self, timeout):
-        for k in range(self.presses):
-            seed = next(i for i in self.element_ids if i.endswith("-seed"))
-            self.widgets[seed].int_value = self.seed_base + k
-            button = next(i for i in self.element_ids if i.endswith("-train"))
-            self.answered.clear()
-            self.pressed_at.append(now())
-            await self.rerun(self.fragment_ids.get(button, ""), trigger=button)
-            await asyncio.wait_for(self.answered.wait(), timeout)
-
-    def summary(self):
-        return {**super().summary(), "presses": len(self.pressed_at), "failure": self.failure,
-                "pressing_s": (self.pressed_at[-1] - self.pressed_at[0]) if self.pressed_at else None}
-
-
-class GapFiller(Tab):
-    """A mischievous tab on /class: starts classes of its own and has the server fill each one's gaps."""
-
-    def __init__(self, url, deadline, classes):
-        super().__init__(url, "class", "", deadline)
-        self.classes, self.filled, self.answered, self.failure = classes, 0, asyncio.Event(), None
+    def __init__(self, url, page, query, deadline):
+        super().__init__(url, page, query, deadline)
+        self.answered, self.failure = asyncio.Event(), None
 
     def on_fragment_run(self, run):
         self.answered.set()
@@ -608,7 +579,46 @@ class GapFiller(Tab):
         await self.rerun(self.fragment_ids.get(button, ""), trigger=button)
         await asyncio.wait_for(self.answered.wait(), timeout)
 
-    async def fill_all(self, timeout):
+    async def act(self, timeout):
+        """What this tab does once its page is open."""
+
+    async def play(self, timeout):
+        """Open the page and act; a failure is noted, not raised. Returns self. (Tab.run is the run being read.)"""
+        try:
+            await self.open(timeout)
+            await self.act(timeout)
+        except (OSError, asyncio.TimeoutError, ConnectionClosed, StopIteration) as err:
+            self.failure = f"{type(err).__name__}: {err}"[:200]
+        return self
+
+
+class Presser(Pest):
+    """A mischievous tab on /mnist: presses Train with one new seed after another, as fast as the server answers."""
+
+    def __init__(self, url, query, deadline, presses, seed_base):
+        super().__init__(url, "mnist", query, deadline)
+        self.presses, self.seed_base, self.pressed_at = presses, seed_base, []
+
+    async def act(self, timeout):
+        for k in range(self.presses):
+            seed = next(i for i in self.element_ids if i.endswith("-seed"))
+            self.widgets[seed].int_value = self.seed_base + k
+            self.pressed_at.append(now())
+            await self.press("train", timeout)
+
+    def summary(self):
+        return {**super().summary(), "presses": len(self.pressed_at), "failure": self.failure,
+                "pressing_s": (self.pressed_at[-1] - self.pressed_at[0]) if self.pressed_at else None}
+
+
+class GapFiller(Pest):
+    """A mischievous tab on /class: starts classes of its own and has the server fill each one's gaps."""
+
+    def __init__(self, url, deadline, classes):
+        super().__init__(url, "class", "", deadline)
+        self.classes, self.filled = classes, 0
+
+    async def act(self, timeout):
         for _ in range(self.classes):
             await self.press("new_start", timeout)  # the page then shows the new class's board, with its controls
             await self.press("fill", timeout)
@@ -617,28 +627,6 @@ class GapFiller(Tab):
 
     def summary(self):
         return {**super().summary(), "classes_filled": self.filled, "failure": self.failure}
-
-
-async def run_gaps(args, deadline):
-    tab = GapFiller(args.url, deadline, args.gap_classes)
-    try:
-        await tab.open(args.open_timeout)
-        await tab.fill_all(args.open_timeout)
-    except (OSError, asyncio.TimeoutError, ConnectionClosed, StopIteration) as err:
-        tab.failure = f"{type(err).__name__}: {err}"[:200]
-    return tab
-
-
-async def run_mischief(args, deadline):
-    """The mischief beside the class: one tab pressing Train with args.mischief distinct seeds."""
-    tab = Presser(args.url, f"epochs={args.epochs}&train_size={args.train_size}", deadline, args.mischief,
-                  (args.seed_base or 0) + 5000)
-    try:
-        await tab.open(args.open_timeout)
-        await tab.press_all(args.open_timeout)
-    except (OSError, asyncio.TimeoutError, ConnectionClosed, StopIteration) as err:
-        tab.failure = f"{type(err).__name__}: {err}"[:200]
-    return tab
 
 
 async def open_student(student, delay, timeout):
@@ -741,8 +729,11 @@ async def run_class(args):
     await asyncio.sleep(1.0)
     rng = random.Random(args.seed)
     emit("train", window=args.window)
-    mischief = asyncio.ensure_future(run_mischief(args, deadline)) if args.mischief else None
-    gaps = asyncio.ensure_future(run_gaps(args, deadline)) if args.gap_classes else None
+    presser = Presser(args.url, f"epochs={args.epochs}&train_size={args.train_size}", deadline, args.mischief,
+                      (args.seed_base or 0) + 5000)
+    mischief = asyncio.ensure_future(presser.play(args.open_timeout)) if args.mischief else None
+    gaps = (asyncio.ensure_future(GapFiller(args.url, deadline, args.gap_classes).play(args.open_timeout))
+            if args.gap_classes else None)
     await asyncio.gather(*(follow_student(s, rng.uniform(0, args.window), deadline) for s in students))
     emit("ended")
     extra = [await task for task in (mischief, gaps) if task is not None]
