@@ -25,7 +25,7 @@ import uuid
 from collections import defaultdict, deque, namedtuple
 
 from core.classboard.names import SERVER
-from core.runner import jobs as runner_owner
+from core.runner.jobs import SERVER as SERVER_OWNER  # the runner's owner of server runs; names.SERVER: a nickname
 from core.classboard.spool import Spool
 from core.classboard.store import CONFIG_COLUMNS, BoardUnavailable, NotCounted, UnknownClass
 from core.config import TrainConfig
@@ -180,7 +180,7 @@ class Recorder:
             busy = {setup.value_of(cfg) for cfg in self._running_configs(code)}
         skip = set(tried) | busy
         todo = [setup.config(cell, seed) for cell, key in zip(setup.cells(), setup.keys()) if key not in skip]
-        todo = todo[:max(0, MAX_SERVER_WAITING - runner.waiting(runner_owner.SERVER))]  # the server's line is bounded
+        todo = todo[:max(0, MAX_SERVER_WAITING - runner.waiting(SERVER_OWNER))]  # the server's line is bounded
         for cfg in todo:
             self.register(runner.submit(cfg, viewer=None, pin=True), code, SERVER)
         return todo
