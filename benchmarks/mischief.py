@@ -5,8 +5,8 @@
 The students are benchmarks/load_client.py's protocol clients (half share one run, half train seeds of their
 own); the mischief is one more tab that presses Train with --presses distinct seeds as fast as the server
 answers, and one that starts --gap-classes classes of its own and has the server fill their gaps (allowed where
-no school teacher key is set: its creator is each class's teacher; the gap runs are the server's, behind students). The two classes
-train different seeds, so the second shares no finished run with the first. Reported for the honest students:
+no school teacher key is set: its creator is each class's teacher; the gap runs are the server's, behind
+students). The two classes train different seeds, so the second shares no finished run with the first. Reported for the honest students:
 the time from Train to their run's start and to its end, median and max, alone and beside the mischief, and
 the ratios. A benchmark, not a test: figures on a shared 2-core machine are noisy; compare within one run.
 """
