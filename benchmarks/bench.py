@@ -125,7 +125,15 @@ def lesson_style(cfg):
 
 # ---- taking turns -----------------------------------------------------------------------------------------------
 
-NAIVE = "NaiveEngine"  # MXNet's engine that runs each operation at once on the calling thread (core/nn/mx.py)
+
+
+def other_engine():
+    """The MXNet engine the command line does not choose on this machine (core.nn.threads.engine_for), to compare."""
+    from core.nn.threads import DEFAULT_ENGINE, engine_for
+    from core.runner.capacity import available_cores
+
+    chosen = engine_for(int(os.environ.get("OMP_NUM_THREADS") or available_cores()))
+    return DEFAULT_ENGINE if chosen == "NaiveEngine" else "NaiveEngine"
 
 
 def run(args):
@@ -155,7 +163,8 @@ def lesson_table(args, peer):
     epochs = ["--epochs", str(args.epochs)]
     commands = {"project (core.train)": ["-m", "core.train", *epochs, "--jsonl"]}
     if args.compare_engine:
-        commands["project, NaiveEngine"] = [{"MXNET_ENGINE_TYPE": NAIVE}, "-m", "core.train", *epochs, "--jsonl"]
+        commands[f"project, {other_engine()}"] = [{"MXNET_ENGINE_TYPE": other_engine()}, "-m", "core.train", *epochs,
+                                                   "--jsonl"]
     if peer:
         commands[peer] = ["-m", "benchmarks.bench", "--peer", "pytorch", *epochs]
     if args.lesson_style:
@@ -163,12 +172,12 @@ def lesson_table(args, peer):
     results = take_turns(commands, args.runs)
     print(f"The lesson's run: 60,000 images, batch 64, dropout 0.5, both accuracies every epoch; {args.runs} runs "
           f"of {args.epochs} epochs each, taking turns")
-    print(f"  {'implementation':<22}{'median s/epoch':>16}{'epochs':>8}{'test acc':>10}")
+    print(f"  {'implementation':<34}{'median s/epoch':>16}{'epochs':>8}{'test acc':>10}")
     medians = {}
     for name, runs in results.items():
         times = [line["seconds"] for _, lines in runs for line in lines]
         medians[name] = statistics.median(times)
-        print(f"  {name:<22}{medians[name]:>16.3f}{len(times):>8}{runs[-1][1][-1]['test_acc']:>10.4f}")
+        print(f"  {name:<34}{medians[name]:>16.3f}{len(times):>8}{runs[-1][1][-1]['test_acc']:>10.4f}")
     ours = medians["project (core.train)"]
     if "lesson-style loop" in medians:
         print(f"  lesson-style loop / project: {medians['lesson-style loop'] / ours:.1f}x")
@@ -178,18 +187,19 @@ def lesson_table(args, peer):
 def lesson3_table(args, peer):
     commands = {"project (core.train)": ["-m", "core.train", *LESSON3_FLAGS, "--jsonl"]}
     if args.compare_engine:
-        commands["project, NaiveEngine"] = [{"MXNET_ENGINE_TYPE": NAIVE}, "-m", "core.train", *LESSON3_FLAGS, "--jsonl"]
+        commands[f"project, {other_engine()}"] = [{"MXNET_ENGINE_TYPE": other_engine()}, "-m", "core.train",
+                                                   *LESSON3_FLAGS, "--jsonl"]
     if peer:
         commands[peer] = ["-m", "benchmarks.bench", "--peer", "pytorch", *LESSON3_FLAGS]
     results = take_turns(commands, args.runs)
     print("Lesson 3's run: " + " ".join(LESSON3_FLAGS) + ", accuracy on 1,000 train + 10,000 test images every "
           f"epoch; {args.runs} whole processes each, taking turns")
-    print(f"  {'implementation':<22}{'median s':>10}{'runs':>6}  last epoch: train acc, test acc")
+    print(f"  {'implementation':<34}{'median s':>10}{'runs':>6}  last epoch: train acc, test acc")
     medians = {}
     for name, runs in results.items():
         medians[name] = statistics.median(s for s, _ in runs)
         last = runs[-1][1][-1]
-        print(f"  {name:<22}{medians[name]:>10.1f}{len(runs):>6}  {last['train_acc']:.4f}, {last['test_acc']:.4f}")
+        print(f"  {name:<34}{medians[name]:>10.1f}{len(runs):>6}  {last['train_acc']:.4f}, {last['test_acc']:.4f}")
     return medians["project (core.train)"] / medians[peer] if peer else None
 
 
@@ -210,7 +220,7 @@ def main(argv=None):
     parser.add_argument("--skip", choices=("lesson", "lesson3"), help="leave one of the two workloads out")
     parser.add_argument("--lesson-style", action="store_true", help="also time the lesson's own loop style")
     parser.add_argument("--compare-engine", action="store_true",
-                        help=f"also time the project on MXNet's {NAIVE}")
+                        help="also time the project on the MXNet engine it does not choose (core/nn/threads.py)")
     peer_parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     peer_parser.add_argument("--peer", choices=("pytorch", "lesson-style"))
     known, flags = peer_parser.parse_known_args(argv)

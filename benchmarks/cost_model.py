@@ -7,9 +7,10 @@ limited to --threads threads as the runner limits its workers (one each on two c
 fit with non-negative coefficients; the table compares the model (fitted now, and as in core.cost) with each run.
 """
 import argparse
-import os
 import sys
 import time
+
+from core.nn.threads import use_threads
 
 SHAPES = [  # TrainConfig fields; every run a few seconds at most on this machine
     dict(batch_size=1, train_size=2000, epochs=1, eval_size=100),
@@ -28,8 +29,7 @@ SHAPES = [  # TrainConfig fields; every run a few seconds at most on this machin
 
 
 def measure(threads, repeats):
-    for name in ("OMP_NUM_THREADS", "MXNET_CPU_WORKER_NTHREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[name] = str(threads)  # before MXNet loads, as in a worker
+    use_threads(threads)  # before MXNet loads, as in a worker
     from core.config import TrainConfig
     from core.nn.data import load_mnist
     from core.nn.train import train

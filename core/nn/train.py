@@ -16,7 +16,7 @@ import numpy as np
 
 from core.config import TrainConfig
 from core.nn.data import corrupt_inputs, load_mnist, noisy_labels, subset
-from core.nn.model import STATIC, CountCorrect, Predict, SGDUpdate, TrainLoss, init_params, scale_pixels
+from core.nn.model import STATIC, CountCorrect, CountCorrectOn, Predict, SGDUpdate, TrainLoss, init_params, scale_pixels
 from core.nn.mx import autograd, mx, nd
 from core.status import Status
 
@@ -80,27 +80,47 @@ def evaluate_accuracy(predict, X, y, batch_size=EVAL_BATCH):
 
 
 class Accuracies:
-    """Accuracy on each evaluation set: compiled counts over batches of up to EVAL_BATCH images, one sync."""
+    """Accuracy on each evaluation set: compiled counts over batches of up to EVAL_BATCH images, one sync.
 
-    def __init__(self, loss_fn, sets, batch_size=EVAL_BATCH, net_input=as_net_input):
-        counters = {}  # one compiled graph per input kind (uint8 pixels or scaled floats)
+    A set of its own (not the training images themselves) is kept cut down to the pixels that are not blank in
+    every one of its images (CountCorrectOn): on MNIST's test set that leaves out 116 of 784 pixels, an eighth of
+    the multiply-adds of every check. The training images, when they are also an evaluation set, stay whole and
+    shared rather than copied.
+    """
+
+    def __init__(self, loss_fn, sets, batch_size=EVAL_BATCH, net_input=as_net_input, training_images=None):
+        counters = {}  # one compiled graph per input kind (uint8 pixels or scaled floats; whole or cut down)
         self.batches, self.sizes = [], [len(y) for _, y in sets]
         for k, (X_bytes, y) in enumerate(sets):
-            X, pixels = net_input(X_bytes)
-            if pixels not in counters:
-                counters[pixels] = CountCorrect(loss_fn, pixels)
-                counters[pixels].hybridize(**STATIC)
+            used = None if X_bytes is training_images or len(y) == 0 else used_pixels(X_bytes)
+            if used is None:
+                X, pixels = net_input(X_bytes)
+            else:
+                X, pixels = as_net_input(nd.take(X_bytes, used, axis=1))
+            if (pixels, used is None) not in counters:
+                counter = CountCorrect(loss_fn, pixels) if used is None else CountCorrectOn(loss_fn, pixels)
+                counter.hybridize(**STATIC)
+                counters[pixels, used is None] = counter
+            count = counters[pixels, used is None]
+            extra = () if used is None else (used,)
             y = y.astype("float32")  # the labels as the graph compares them, converted once
-            self.batches += [(k, counters[pixels], X[i:i + batch_size], y[i:i + batch_size])
+            self.batches += [(k, count, (X[i:i + batch_size], y[i:i + batch_size], *extra))
                              for i in range(0, len(y), batch_size)]
 
     def __call__(self):
         """The fraction of each set the net classifies correctly now, read from the device once."""
-        counts = nd.concat(*[count(X, y) for _, count, X, y in self.batches], dim=0).asnumpy()
+        counts = nd.concat(*[count(*inputs) for _, count, inputs in self.batches], dim=0).asnumpy()
         correct = [0.0] * len(self.sizes)
         for (k, *_), count in zip(self.batches, counts.tolist()):
             correct[k] += count
         return [c / size for c, size in zip(correct, self.sizes)]
+
+
+def used_pixels(X_bytes):
+    """The indices (float32, as nd.take reads them) of the pixels not blank in every image of X_bytes, or None
+    when every pixel is used somewhere (or none is: a set of blank images keeps its shape)."""
+    used = np.flatnonzero(X_bytes.asnumpy().any(axis=0))
+    return nd.array(used, dtype="float32") if 0 < len(used) < X_bytes.shape[1] else None
 
 
 def train(cfg=TrainConfig(), mnist=None, should_stop=None, trained=None):
@@ -120,7 +140,7 @@ def train(cfg=TrainConfig(), mnist=None, should_stop=None, trained=None):
     weights = list(loss_fn.collect_params().values())
     params = [p.data() for p in weights]
     update = SGDUpdate(params, [p.grad() for p in weights], cfg.lr)  # ops.sgd_step, compiled
-    accuracies = Accuracies(loss_fn, eval_sets, net_input=net_input)  # eval_size 0: shares train_X's input
+    accuracies = Accuracies(loss_fn, eval_sets, net_input=net_input, training_images=train_X)  # eval_size 0: shared
 
     n = len(train_y)
     batches_per_epoch = math.ceil(n / cfg.batch_size)

@@ -12,9 +12,10 @@ import queue
 import threading
 import time
 
+from core.nn.threads import thread_environment
 from core.runner.capacity import available_cores
 from core.runner.local import PROJECT_ROOT
-from core.runner.worker import NICENESS, THREAD_VARS, serve
+from core.runner.worker import NICENESS, serve
 
 try:
     import ray
@@ -62,7 +63,7 @@ def disconnect():
 
 def _init(address, num_cpus):
     """'ray': a local instance (num_cpus, default this container's cores); 'ray://HOST:PORT': a cluster's client."""
-    env = {name: str(THREADS) for name in THREAD_VARS}  # set before MXNet loads in a Ray worker
+    env = thread_environment(THREADS)  # set before MXNet loads in a Ray worker
     if address == "ray":
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # nothing leaves this machine
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [PROJECT_ROOT, os.environ.get("PYTHONPATH")]))

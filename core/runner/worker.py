@@ -15,11 +15,11 @@ import threading
 import time
 import traceback
 
+from core.nn.threads import use_threads
 from core.status import Status
 
 
 NICENESS = 10  # Ray actors, and local workers where SCHED_IDLE is refused: training mostly yields the CPU
-THREAD_VARS = ("OMP_NUM_THREADS", "MXNET_CPU_WORKER_NTHREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 FLUSH_S = 0.05  # longest a loss point waits in the worker's buffer while later ones of its burst follow
 
 
@@ -38,8 +38,7 @@ def yield_cpu():
 
 
 def main(threads):
-    for name in THREAD_VARS:
-        os.environ[name] = str(threads)  # before MXNet loads, so its pools take this size
+    use_threads(threads)  # before MXNet loads, so its pools (and its engine) take this size
     yield_cpu()
     out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # anything else printed goes to stderr and cannot corrupt the event stream
