@@ -112,16 +112,32 @@ def test_compiled_accuracy_equals_the_plain_count(mnist):
     _, _, sets = prepare(cfg, mnist)
     loss_fn = TrainLoss(trained, cfg.drop_probs)
     expected = [last["train_acc"], last["test_acc"]]
-    assert Accuracies(loss_fn, sets, batch_size=300)() == expected
-    assert [evaluate_accuracy(Predict(loss_fn), X, y) for X, y in sets] == expected
+    cut = Accuracies(loss_fn, sets, batch_size=300)
+    assert {type(count).__name__ for _, count, _ in cut.batches} == {"CountCorrectOn"}  # both sets cut down
+    assert cut() == expected
+    assert [evaluate_accuracy(Predict(loss_fn), X, y) for X, y in sets] == expected  # whole images
+
+
+def test_a_check_reads_only_the_pixels_its_set_uses(mnist):
+    """MNIST's test set leaves 116 pixels blank in every image: the checks skip them, the training set stays whole."""
+    from core.nn.mx import nd
+    from core.nn.train import used_pixels
+    test_X = nd.array(mnist.test_X, dtype="uint8")
+    used = used_pixels(test_X).asnumpy().astype(int)
+    assert len(used) == 784 - 116 and mnist.test_X[:, used].any(axis=0).all()
+    assert not mnist.test_X[:, sorted(set(range(784)) - set(used))].any()
+    assert used_pixels(nd.ones((3, 784), dtype="uint8")) is None  # nothing to leave out
+    assert used_pixels(nd.zeros((3, 784), dtype="uint8")) is None  # blank images keep their shape
 
 
 @pytest.mark.slow
 def test_results_do_not_depend_on_the_number_of_mxnet_threads():
-    """Workers train with 1 MXNet thread, the CLI with 2: a run's numbers must be the same."""
+    """Workers train with 1 MXNet thread on MXNet's threaded engine, the CLI with 2 on the NaiveEngine
+    (core/nn/threads.py): a run's numbers must be the same."""
     runs = []
     for threads in ("1", "2"):
-        env = {**os.environ, "OMP_NUM_THREADS": threads, "MXNET_CPU_WORKER_NTHREADS": threads}
+        env = {k: v for k, v in os.environ.items() if k != "MXNET_ENGINE_TYPE"}
+        env.update(OMP_NUM_THREADS=threads, MXNET_CPU_WORKER_NTHREADS=threads)
         result = subprocess.run([sys.executable, "-m", "core.train", "--epochs", "2", "--train-size", "1000",
                                  "--eval-size", "1000", "--jsonl"], cwd=ROOT, capture_output=True, text=True,
                                 timeout=120, env=env)

@@ -40,8 +40,8 @@ def thread_environment(threads):
 
 def default_engine():
     """For core.nn.mx, as MXNet loads: the engine for OMP_NUM_THREADS as the launcher set it, unless the
-    environment already names one (a worker's use_threads, or a benchmark comparing engines). Unset or not a
-    number counts as one thread: the web server's own process, whose MXNet runs only small ops."""
+    environment already names one (a worker's use_threads, or a benchmark comparing engines). Unset counts as one
+    thread: the web server's own process, whose MXNet runs only small ops. (Not a number: MXNet refuses it.)"""
     try:
         threads = int(os.environ.get("OMP_NUM_THREADS", "1"))
     except ValueError:
