@@ -125,15 +125,12 @@ def lesson_style(cfg):
 
 # ---- taking turns -----------------------------------------------------------------------------------------------
 
-
-
 def other_engine():
     """The MXNet engine the command line does not choose on this machine (core.nn.threads.engine_for), to compare."""
-    from core.nn.threads import DEFAULT_ENGINE, engine_for
-    from core.runner.capacity import available_cores
+    from core.cli import cli_threads
+    from core.nn.threads import DEFAULT_ENGINE, NAIVE_ENGINE, engine_for
 
-    chosen = engine_for(int(os.environ.get("OMP_NUM_THREADS") or available_cores()))
-    return DEFAULT_ENGINE if chosen == "NaiveEngine" else "NaiveEngine"
+    return DEFAULT_ENGINE if engine_for(cli_threads()) == NAIVE_ENGINE else NAIVE_ENGINE
 
 
 def run(args):
@@ -163,8 +160,8 @@ def lesson_table(args, peer):
     epochs = ["--epochs", str(args.epochs)]
     commands = {"project (core.train)": ["-m", "core.train", *epochs, "--jsonl"]}
     if args.compare_engine:
-        commands[f"project, {other_engine()}"] = [{"MXNET_ENGINE_TYPE": other_engine()}, "-m", "core.train", *epochs,
-                                                   "--jsonl"]
+        other = other_engine()
+        commands[f"project, {other}"] = [{"MXNET_ENGINE_TYPE": other}, "-m", "core.train", *epochs, "--jsonl"]
     if peer:
         commands[peer] = ["-m", "benchmarks.bench", "--peer", "pytorch", *epochs]
     if args.lesson_style:
@@ -187,8 +184,8 @@ def lesson_table(args, peer):
 def lesson3_table(args, peer):
     commands = {"project (core.train)": ["-m", "core.train", *LESSON3_FLAGS, "--jsonl"]}
     if args.compare_engine:
-        commands[f"project, {other_engine()}"] = [{"MXNET_ENGINE_TYPE": other_engine()}, "-m", "core.train",
-                                                   *LESSON3_FLAGS, "--jsonl"]
+        other = other_engine()
+        commands[f"project, {other}"] = [{"MXNET_ENGINE_TYPE": other}, "-m", "core.train", *LESSON3_FLAGS, "--jsonl"]
     if peer:
         commands[peer] = ["-m", "benchmarks.bench", "--peer", "pytorch", *LESSON3_FLAGS]
     results = take_turns(commands, args.runs)

@@ -234,12 +234,11 @@ def the_app(args):
         # A board of its own, always: runs registered in an earlier benchmark's board would be taken over and
         # queued again by this app (they once held both workers for the first 24 s of a class).
         db_url = f"sqlite:///{tmp}/classboard.sqlite3"
-        os.environ["CLASSBOARD_URL"] = db_url  # read by the app process started below
-        os.environ["CLASSBOARD_SPOOL"] = f"{tmp}/spool.sqlite3"
+        board = {"CLASSBOARD_URL": db_url, "CLASSBOARD_SPOOL": f"{tmp}/spool.sqlite3"}  # the app's environment
         if args.board == "new":
             args.board, why = new_class(db_url)
             args.board_note = why and f"skipped: could not create a class ({why})"
-        with running_app(wrap=box.command if box else ()) as (started, proc):
+        with running_app(env=board, wrap=box.command if box else ()) as (started, proc):
             yield started, proc.pid, box
 
 

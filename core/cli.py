@@ -47,12 +47,18 @@ def train_values(args):
     return values
 
 
+def cli_threads():
+    """MXNet's threads on a command line: OMP_NUM_THREADS when set, else every core this process may use."""
+    if "OMP_NUM_THREADS" in os.environ:
+        return int(os.environ["OMP_NUM_THREADS"])
+    from core.runner.capacity import available_cores  # affinity mask and cgroup quota; no MXNet
+    return available_cores()
+
+
 def use_every_core():
     """For a command line, before MXNet loads: MXNet threads for every core this process may use (unset, MXNet
     takes half the processors, as it assumes two hyperthreads per core). Runner workers set their own share."""
-    if "OMP_NUM_THREADS" not in os.environ:
-        from core.runner.capacity import available_cores  # affinity mask and cgroup quota; no MXNet
-        os.environ["OMP_NUM_THREADS"] = str(available_cores())
+    os.environ["OMP_NUM_THREADS"] = str(cli_threads())
 
 
 def run_cli(events, show):

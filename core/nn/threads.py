@@ -7,6 +7,7 @@ import os
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MXNET_CPU_WORKER_NTHREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 DEFAULT_ENGINE = "ThreadedEnginePerDevice"  # MXNet's own default: a dependency engine with worker threads
+NAIVE_ENGINE = "NaiveEngine"  # every operation at once on the calling thread
 
 
 def engine_for(threads):
@@ -19,7 +20,7 @@ def engine_for(threads):
     against 9.3-9.5 s on one core, 9.4-9.9 s against 9.8-10.1 s with two such workers busy. Both engines give the
     same numbers to the last digit. python -m benchmarks.bench --compare-engine measures it again.
     """
-    return "NaiveEngine" if threads >= 2 else DEFAULT_ENGINE
+    return NAIVE_ENGINE if threads >= 2 else DEFAULT_ENGINE
 
 
 def use_threads(threads):

@@ -82,17 +82,18 @@ def evaluate_accuracy(predict, X, y, batch_size=EVAL_BATCH):
 class Accuracies:
     """Accuracy on each evaluation set: compiled counts over batches of up to EVAL_BATCH images, one sync.
 
-    A set of its own (not the training images themselves) is kept cut down to the pixels that are not blank in
-    every one of its images (CountCorrectOn): on MNIST's test set that leaves out 116 of 784 pixels, an eighth of
-    the multiply-adds of every check. The training images, when they are also an evaluation set, stay whole and
-    shared rather than copied.
+    A set of its own (not the training images themselves) of up to FLOAT_IMAGES images, which is copied as floats
+    anyway, is copied cut down to the pixels that are not blank in every one of its images (CountCorrectOn): on
+    MNIST's test set that leaves out 116 of 784 pixels, an eighth of the multiply-adds of every check. Larger sets,
+    and the training images when they are also an evaluation set, are read whole in place rather than copied.
     """
 
     def __init__(self, loss_fn, sets, batch_size=EVAL_BATCH, net_input=as_net_input, training_images=None):
         counters = {}  # one compiled graph per input kind (uint8 pixels or scaled floats; whole or cut down)
         self.batches, self.sizes = [], [len(y) for _, y in sets]
         for k, (X_bytes, y) in enumerate(sets):
-            used = None if X_bytes is training_images or len(y) == 0 else used_pixels(X_bytes)
+            own = X_bytes is not training_images and 0 < len(y) <= FLOAT_IMAGES
+            used = used_pixels(X_bytes) if own else None
             if used is None:
                 X, pixels = net_input(X_bytes)
             else:
