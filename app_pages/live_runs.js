@@ -207,7 +207,9 @@ export default function (component) {
     for (const chart of charts) draw(chart); // a chart still without rows once every run has ended
     if (due()) {
       done = true; // no more polls: the rerun mounts this chart again with the runs' new state
-      setTriggerValue("ended", Date.now());
+      // A run the server no longer has has no new state to draw: its sentence stays, and no rerun is asked
+      // (a rerun would mount the chart again, poll, meet the same answer, and ask again).
+      if (!runs.filter((r) => r.live).every((r) => r.gone)) setTriggerValue("ended", Date.now());
       return;
     }
     if (runs.some((r) => !r.ended)) {
