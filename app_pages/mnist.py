@@ -13,6 +13,7 @@ from core.views import charts
 from app_pages import class_seat, links, live, page, pictures, services
 
 NAMES = ["epochs", "batch_size", "lr", "drop_prob1", "drop_prob2", "seed", "train_size"]
+KEPT = 10  # runs the page keeps (table, charts), the newest: a tab that presses Train 50 times draws 10, not 50
 DEFAULTS = {name: getattr(TrainConfig(), name) for name in NAMES}
 
 
@@ -44,8 +45,13 @@ def submit(cfg):
     runner = services.get_runner()
     job = runner.submit(cfg, viewer=services.viewer_id())
     runs = st.session_state.setdefault("mnist_runs", [])
+    numbers = st.session_state.setdefault("mnist_numbers", {})  # run id -> its number in this session (#1, #2, ...)
     if job.id not in runs:
         runs.append(job.id)
+        numbers[job.id] = st.session_state["mnist_count"] = st.session_state.get("mnist_count", 0) + 1
+        for old in runs[:-KEPT]:  # already released (a student keeps two going): it only leaves the page
+            numbers.pop(old, None)
+        del runs[:-KEPT]
     st.session_state.mnist_current = job.id
     released = [j for j in runner.released(services.viewer_id()) if j.id in runs]
     if released:
@@ -58,7 +64,7 @@ def released_ui(jobs):
     ids = st.session_state.pop("_released", [])
     gone = [j for j in jobs if j.id in ids]
     if gone:
-        names = ", ".join(label(j, jobs).split(" ")[0] for j in gone)
+        names = ", ".join(number(j) for j in gone)
         kept = all(j.owners or j.viewers or j.pinned for j in gone)  # someone else still holds it
         st.info(f"Run {names} {'goes on for the classmates who share it, without you' if kept else 'was stopped'}: "
                 "each student keeps at most two runs going, so that everyone's runs get their turn.",
@@ -69,8 +75,13 @@ def session_jobs():
     return [j for j in services.jobs(st.session_state.get("mnist_runs", [])) if j is not None]
 
 
-def label(job, jobs):
-    return f"#{jobs.index(job) + 1} " + job.config.label()
+def number(job):
+    """The run's number in this session ("#3"): kept when older runs leave the page."""
+    return f"#{st.session_state.get('mnist_numbers', {}).get(job.id, '?')}"
+
+
+def label(job):
+    return f"{number(job)} {job.config.label()}"
 
 
 def status_ui(job):
@@ -91,7 +102,7 @@ def status_ui(job):
 def charts_ui(current, jobs):
     """The moving loss and accuracy of this session's runs, drawn and kept up to date in the browser."""
     max_epoch = max(j.config.epochs for j in jobs)
-    live.runs_ui([(label(j, jobs), j, j is current and not j.finished) for j in jobs], each=True, charts=[
+    live.runs_ui([(label(j), j, j is current and not j.finished) for j in jobs], each=True, charts=[
         ("loss", charts.browser_spec("loss", max_epoch, "Moving loss|while training, with dropout")),
         ("accuracy", charts.browser_spec("accuracy", max_epoch, None, "accuracy", None,
                                          "Accuracy after each epoch|no dropout: solid train, dashed test"))])
@@ -114,7 +125,7 @@ def runs_table_ui(jobs):
     rows = []
     for j in jobs:
         last = (j.of_kind("epoch") or [{}])[-1]
-        rows.append({"run": label(j, jobs).split(" ")[0], **{k: getattr(j.config, k) for k in NAMES},
+        rows.append({"run": number(j), **{k: getattr(j.config, k) for k in NAMES},
                      "status": j.status, "train acc": last.get("train_acc"), "test acc": last.get("test_acc"),
                      "gap": (last["train_acc"] - last["test_acc"]) if last else None, "seconds": round(j.elapsed, 1)})
     # An Arrow table, not a DataFrame: this is drawn by every full rerun (a class's Train burst) and pandas'
@@ -122,6 +133,8 @@ def runs_table_ui(jobs):
     st.dataframe(pa.Table.from_pylist(rows), hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="percent")
                                 for c in ("train acc", "test acc", "gap")})
+    if st.session_state.get("mnist_count", 0) > len(jobs):
+        st.caption(f"The page keeps your latest {KEPT} runs; older ones have left it.")
 
 
 def actions_ui(current, seat=None):

@@ -114,15 +114,20 @@ class HTTP:
         self.host, _, port = netloc.partition(":")
         self.port = int(port or 80)
         self.reader = self.writer = None
+        self.lock = asyncio.Lock()  # one request at a time on the connection (a tab's live elements poll at once)
 
     async def get(self, path, timeout=30):
         """(status, body bytes, bytes on the wire) of GET path; reconnects once if the connection was closed."""
-        for attempt in (0, 1):
-            try:
-                return await asyncio.wait_for(self._get(path), timeout)
-            except (OSError, asyncio.IncompleteReadError, ConnectionError):
-                self.close()
-                if attempt:
+        async with self.lock:
+            for attempt in (0, 1):
+                try:
+                    return await asyncio.wait_for(self._get(path), timeout)
+                except (OSError, asyncio.IncompleteReadError, ConnectionError):
+                    self.close()
+                    if attempt:
+                        raise
+                except BaseException:  # cancelled (a live element drawn anew) or timed out mid-answer
+                    self.close()  # the answer's rest would be read as the next one's: start a new connection
                     raise
         raise RuntimeError("unreachable")
 
@@ -375,13 +380,15 @@ class Tab:
                     viewer = f"&viewer={quote(data['viewer'])}" if data.get("viewer") else ""
                     status, answer = await self.poll(f"/api/runs/{quote(run['token'])}?since={run['next']}{viewer}")
                     if answer is None:
-                        run["ended"] = status == 404
+                        run["ended"] = run["gone"] = status == 404
                         continue
                     run["next"], run["ended"], run["status"] = answer["next"], answer["ended"], answer["status"]
                     more = more or answer.get("more", False)
                     self.on_poll(answer)
                 due = any(r["ended"] for r in watched) if data.get("each") else all(r["ended"] for r in watched)
                 if due:
+                    if all(r.get("gone") for r in watched):
+                        return  # as live_runs.js: a run the server no longer has asks for no rerun
                     self.triggered = now()
                     await self.rerun(fragment_id, json_trigger=(element_id, "ended", int(time.time() * 1000)))
                     return
@@ -572,8 +579,23 @@ class Pest(Tab):
     def on_full_run(self, run):
         self.answered.set()
 
+    async def element(self, key, timeout):
+        """The id of the element with this key, once the page has drawn it (a run still going may draw it)."""
+        deadline = now() + timeout
+        while True:
+            found = next((i for i in self.element_ids if i.endswith("-" + key)), None)
+            if found is not None:
+                return found
+            if now() > deadline:
+                raise asyncio.TimeoutError(f"the page drew no element {key!r} in {timeout:.0f} s")
+            self.answered.clear()
+            try:
+                await asyncio.wait_for(self.answered.wait(), 1.0)
+            except asyncio.TimeoutError:
+                pass
+
     async def press(self, key, timeout):
-        button = next(i for i in self.element_ids if i.endswith("-" + key))
+        button = await self.element(key, timeout)
         self.answered.clear()
         self.asked_full = now()
         await self.rerun(self.fragment_ids.get(button, ""), trigger=button)
@@ -587,7 +609,7 @@ class Pest(Tab):
         try:
             await self.open(timeout)
             await self.act(timeout)
-        except (OSError, asyncio.TimeoutError, ConnectionClosed, StopIteration) as err:
+        except (OSError, asyncio.TimeoutError, ConnectionClosed) as err:
             self.failure = f"{type(err).__name__}: {err}"[:200]
         return self
 
@@ -601,7 +623,7 @@ class Presser(Pest):
 
     async def act(self, timeout):
         for k in range(self.presses):
-            seed = next(i for i in self.element_ids if i.endswith("-seed"))
+            seed = await self.element("seed", timeout)
             self.widgets[seed].int_value = self.seed_base + k
             self.pressed_at.append(now())
             await self.press("train", timeout)

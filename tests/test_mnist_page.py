@@ -73,6 +73,23 @@ def test_a_third_train_stops_the_oldest_run_and_says_so_once():
     ui_runner().stop(at.session_state["mnist_runs"][1], at.session_state["_viewer"])
 
 
+def test_a_tab_that_presses_train_twelve_times_keeps_its_latest_ten_runs_numbered_on():
+    from app_pages.mnist import KEPT
+    at = open_page(epochs=30, train_size=20000, lr=0.01)
+    for seed in range(201, 213):  # twelve distinct runs, each press releasing the oldest that still trains
+        at.number_input(key="seed").set_value(seed)
+        at.button(key="train").click().run()
+    assert not at.exception and KEPT == 10
+    assert len(at.session_state["mnist_runs"]) == KEPT
+    assert list(at.dataframe[0].value["run"]) == [f"#{k}" for k in range(3, 13)]  # numbers do not shift
+    assert list(at.dataframe[0].value["seed"]) == list(range(203, 213))
+    (live,) = apptest.mounted(at)
+    assert [r["label"].split(" ")[0] for r in live["runs"]] == [f"#{k}" for k in range(3, 13)]
+    assert any("latest 10 runs" in c.value for c in at.caption)
+    for job_id in at.session_state["mnist_runs"]:
+        ui_runner().stop(job_id, at.session_state["_viewer"])
+
+
 def test_bad_link_values_are_clamped_or_dropped_with_a_note():
     at = open_page(epochs="1e99", lr="nan", drop_prob1="7", seed="<script>", batch_size="-5")
     assert not at.exception

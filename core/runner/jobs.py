@@ -78,9 +78,12 @@ def find(token, viewer=None):
     return None
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(eq=False)
 class Job:
-    """One run of a task and everything any session may read about it. Only the runner writes it."""
+    """One run of a task and everything any session may read about it. Only the runner writes it.
+
+    A job equals only itself (eq=False): comparing two jobs field by field would compare their events.
+    """
 
     id: int
     config: object  # the task: a TrainConfig, or another kind registered in core.runner.tasks
