@@ -214,6 +214,9 @@ def teacher_ui(code, info, view):
     confirm = cols[2].checkbox("Yes, delete all runs", key="confirm_clear")
     if cols[2].button("Clear the runs", key="clear_class", icon=":material/delete:", disabled=not confirm):
         change(lambda: _clear(code))
-    if cols[3].button("Start a new class", key="new_class_button", icon=":material/add:"):
-        del st.query_params["class"]
-        st.rerun()
+    cols[3].button("Start a new class", key="new_class_button", icon=":material/add:", on_click=_leave_class)
+
+
+def _leave_class():
+    """Before the rerun that Start a new class asks for, so that it draws the form, not this board once more."""
+    st.query_params.pop("class", None)

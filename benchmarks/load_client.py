@@ -425,6 +425,15 @@ class Tab:
     def on_stop_auto_rerun(self, msg):
         self.stop_timers(msg.stop_auto_rerun.fragment_ids)
 
+    def unmount(self, run):
+        """A live element the finished run did not draw again is gone from the page (a new key draws a new element
+        in its place): stop following it, as the browser unmounts it. A fragment's run redraws only its own."""
+        for element_id, task in list(self.watchers.items()):
+            drawn_by_run = not run["fragments"] or self.fragment_ids.get(element_id, "") in run["fragments"]
+            if drawn_by_run and element_id not in run["ids"]:
+                task.cancel()
+                del self.watchers[element_id]
+
     def stop_timers(self, fragment_ids):
         for fragment_id in fragment_ids:
             _, task = self.timers.pop(fragment_id, (None, None))
@@ -445,6 +454,7 @@ class Tab:
         if run is None or msg.script_finished == INTERRUPTED:
             return
         self.cache.run_finished(run["fragments"])
+        self.unmount(run)
         if msg.script_finished == FRAGMENT_RUN:
             self.fragment_runs.append((run["start"], now()))
             if run.get("timed"):

@@ -56,6 +56,9 @@ def test_the_teacher_starts_a_class_from_the_form_and_gets_teacher_controls(boar
     assert [b for b in at.get("download_button") if "board_csv" in b.proto.id]
     at.button(key="close_class").click().run()
     assert board.get_class("FRMQ27").closed and "(closed)" in texts(at)
+    at.button(key="new_class_button").click().run()  # one run draws the form (the board is not drawn again first)
+    assert not at.exception and "class" not in at.query_params and at.button(key="new_start")
+    assert "Class FRMQ27" not in texts(at)
 
 
 def test_a_bad_setup_or_code_in_the_form_is_one_message_and_creates_nothing(board):
