@@ -46,12 +46,18 @@ def submit(cfg):
     job = runner.submit(cfg, viewer=services.viewer_id())
     runs = st.session_state.setdefault("mnist_runs", [])
     numbers = st.session_state.setdefault("mnist_numbers", {})  # run id -> its number in this session (#1, #2, ...)
-    if job.id not in runs:
-        runs.append(job.id)
+    if job.id in runs:  # a setup trained before (e.g. the twin of a twin): the run is the newest again
+        runs.remove(job.id)
+    else:
         numbers[job.id] = st.session_state["mnist_count"] = st.session_state.get("mnist_count", 0) + 1
-        for old in runs[:-KEPT]:  # already released (a student keeps two going): it only leaves the page
+    runs.append(job.id)
+    for old in runs[:-1]:  # beyond KEPT, the oldest runs leave the page, but not one still going for this student
+        if len(runs) <= KEPT:
+            break
+        gone = runner.get(old)
+        if gone is None or gone.finished or services.viewer_id() not in gone.owners:
+            runs.remove(old)
             numbers.pop(old, None)
-        del runs[:-KEPT]
     st.session_state.mnist_current = job.id
     released = [j for j in runner.released(services.viewer_id()) if j.id in runs]
     if released:
@@ -133,7 +139,7 @@ def runs_table_ui(jobs):
     st.dataframe(pa.Table.from_pylist(rows), hide_index=True, width="stretch",
                  column_config={c: st.column_config.NumberColumn(format="percent")
                                 for c in ("train acc", "test acc", "gap")})
-    if st.session_state.get("mnist_count", 0) > len(jobs):
+    if st.session_state.get("mnist_count", 0) > KEPT:
         st.caption(f"The page keeps your latest {KEPT} runs; older ones have left it.")
 
 

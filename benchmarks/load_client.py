@@ -278,6 +278,8 @@ class Tab:
             msg, kind = self.cache.resolve(msg), "delta"
             if msg is None:
                 self.misses += 1
+                if self.run is not None:
+                    self.run["missed"] = True  # an element of this run is unknown here: unmount nothing after it
                 return
         else:
             self.cache.add(msg, data)
@@ -428,6 +430,8 @@ class Tab:
     def unmount(self, run):
         """A live element the finished run did not draw again is gone from the page (a new key draws a new element
         in its place): stop following it, as the browser unmounts it. A fragment's run redraws only its own."""
+        if run.get("missed"):
+            return
         for element_id, task in list(self.watchers.items()):
             drawn_by_run = not run["fragments"] or self.fragment_ids.get(element_id, "") in run["fragments"]
             if drawn_by_run and element_id not in run["ids"]:

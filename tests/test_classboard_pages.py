@@ -42,7 +42,12 @@ def texts(at):
                     for e in getattr(at, kind))
 
 
-def test_the_teacher_starts_a_class_from_the_form_and_gets_teacher_controls(board):
+def test_the_teacher_starts_a_class_from_the_form_and_gets_teacher_controls(board, monkeypatch):
+    from app_pages import class_teacher
+
+    boards_drawn = []
+    draw_board = class_teacher.teacher_ui
+    monkeypatch.setattr(class_teacher, "teacher_ui", lambda *a: boards_drawn.append(a[0]) or draw_board(*a))
     at = open_board()
     at.text_input(key="new_values").input("0.9, 0, 0.5")
     at.number_input(key="new_epochs").set_value(3)
@@ -56,8 +61,10 @@ def test_the_teacher_starts_a_class_from_the_form_and_gets_teacher_controls(boar
     assert [b for b in at.get("download_button") if "board_csv" in b.proto.id]
     at.button(key="close_class").click().run()
     assert board.get_class("FRMQ27").closed and "(closed)" in texts(at)
+    drawn = len(boards_drawn)
     at.button(key="new_class_button").click().run()  # one run draws the form (the board is not drawn again first)
     assert not at.exception and "class" not in at.query_params and at.button(key="new_start")
+    assert len(boards_drawn) == drawn
     assert "Class FRMQ27" not in texts(at)
 
 

@@ -86,6 +86,9 @@ def test_a_tab_that_presses_train_twelve_times_keeps_its_latest_ten_runs_numbere
     (live,) = apptest.mounted(at)
     assert [r["label"].split(" ")[0] for r in live["runs"]] == [f"#{k}" for k in range(3, 13)]
     assert any("latest 10 runs" in c.value for c in at.caption)
+    at.number_input(key="seed").set_value(211)  # #11 still goes on (a student keeps two): it becomes the newest
+    at.button(key="train").click().run()
+    assert list(at.dataframe[0].value["run"]) == [f"#{k}" for k in range(3, 11)] + ["#12", "#11"]
     for job_id in at.session_state["mnist_runs"]:
         ui_runner().stop(job_id, at.session_state["_viewer"])
 
