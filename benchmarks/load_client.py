@@ -427,6 +427,10 @@ class Tab:
     def on_stop_auto_rerun(self, msg):
         self.stop_timers(msg.stop_auto_rerun.fragment_ids)
 
+    def element_id(self, key):
+        """The id of the element with this widget key on the page, or None (Streamlit ends an id with "-key")."""
+        return next((i for i in self.element_ids if i.endswith("-" + key)), None)
+
     def unmount(self, run):
         """A live element the finished run did not draw again is gone from the page (a new key draws a new element
         in its place): stop following it, as the browser unmounts it. A fragment's run redraws only its own."""
@@ -501,7 +505,7 @@ class Student(Tab):
 
     async def train(self, button_key="train"):
         """Press the form's submit button: its trigger plus the current value of every other widget."""
-        button = next((i for i in self.element_ids if i.endswith("-" + button_key)), None)
+        button = self.element_id(button_key)
         if button is None:
             raise RuntimeError(f"no '{button_key}' button on the page")
         self.pressed = self.asked_full = now()
@@ -597,7 +601,7 @@ class Pest(Tab):
         """The id of the element with this key, once the page has drawn it (a run still going may draw it)."""
         deadline = now() + timeout
         while True:
-            found = next((i for i in self.element_ids if i.endswith("-" + key)), None)
+            found = self.element_id(key)
             if found is not None:
                 return found
             if now() > deadline:
